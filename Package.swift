@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+//
+// emqxctl: the TLS side of an MQTT broker, in one binary.
+// Module graph and dependency decisions: see docs/architecture.md.
+
+import PackageDescription
+
+/// Compiler settings every Swift target of ours shares: Swift 6 language mode plus the
+/// upcoming features our style guide asks for, and warnings treated as errors so that the
+/// build is as strict on a laptop as in CI.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .unsafeFlags(["-warnings-as-errors"]),
+]
+
+let strictC: [CSetting] = [.unsafeFlags(["-Wall", "-Werror"])]
+
+let package = Package(
+    name: "emqxctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "emqxctl", targets: ["emqxctl"])
+    ],
+    dependencies: [
+        // The command-line surface: --help, validation and completions users already know.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // MARK: C, fenced into three places (CertTools, PSKStore/SQLite, BrokerRuntime/TLS).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"], cSettings: strictC),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "CSQLiteShims", dependencies: ["CSQLite"], cSettings: strictC),
+
+        // MARK: Libraries.
+        .target(
+            name: "CertTools",
+            dependencies: ["COpenSSL", "COpenSSLShims"],
+            swiftSettings: strictSwift
+        ),
+        .target(name: "ConfigModel", swiftSettings: strictSwift),
+        .target(
+            name: "PSKStore",
+            dependencies: ["CSQLite", "CSQLiteShims"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "BrokerRuntime",
+            dependencies: ["ConfigModel", "CertTools"],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: The composition root.
+        .executableTarget(
+            name: "emqxctl",
+            dependencies: [
+                "CertTools", "ConfigModel", "PSKStore", "BrokerRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: Tests.
+        .testTarget(name: "CertToolsTests", dependencies: ["CertTools"], swiftSettings: strictSwift),
+        .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], swiftSettings: strictSwift),
+        .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore"], swiftSettings: strictSwift),
+        .testTarget(name: "BrokerRuntimeTests", dependencies: ["BrokerRuntime"], swiftSettings: strictSwift),
+        // Runs the built binary against real peers (the openssl CLI).
+        .testTarget(name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools"], swiftSettings: strictSwift),
+    ]
+)

@@ -1,0 +1,6 @@
+/// ConfigModel reads EMQX 5's `emqx.conf` (HOCON) into a typed model and checks its values.
+///
+/// It is a leaf module: Foundation only, no NIO and no C, so that `config check` and `serve`
+/// share one parser and one set of rules. File and crypto checks run in BrokerRuntime's
+/// preflight. The parser lands with the ConfigModel issue.
+public enum ConfigModel {}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import CertTools
+import Foundation
+
+extension EmqxCtl.Cert {
+    /// `emqxctl cert revoke`: mark a certificate revoked in the CA's database.
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a certificate issued by a CA folder (by serial or by file).",
+            discussion: """
+                Records the revocation in the CA's index.txt. Publish it to clients with \
+                `emqxctl cert crl`; `openssl ocsp -index index.txt` answers "revoked" at once.
+
+                Reasons: \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", ")).
+
+                EXAMPLES
+                  emqxctl cert revoke etc/certs/sensor-17-cert.pem --reason keyCompromise
+                  emqxctl cert revoke --serial 3A7F0C… --reason superseded
+                  emqxctl cert crl
+
+                EXIT CODES
+                  0 revoked; 1 failed (unknown serial, already revoked, not this CA's); 64 bad usage
+                """
+        )
+
+        @Argument(help: "The certificate file to revoke.")
+        var certificate: String?
+
+        @Option(help: ArgumentHelp("The serial number to revoke, in hex.", valueName: "hex"))
+        var serial: String?
+
+        @Option(help: "Why: keyCompromise, superseded, cessationOfOperation, ….")
+        var reason: String = "unspecified"
+
+        @OptionGroup var folder: CAFolderOptions
+
+        func validate() throws {
+            if (certificate == nil) == (serial == nil) {
+                throw ValidationError("give either a certificate file or --serial, not both and not neither")
+            }
+        }
+
+        func run() throws {
+            let why = try RevocationReason(parsing: reason)
+            var authority = try folder.openAuthority()
+            let target: SerialNumber
+            if let certificate {
+                guard let leaf = try CryptoFile.certificates(path: certificate).first else { throw ExitCode.failure }
+                guard leaf.isIssued(by: authority.issuingCertificate) else {
+                    throw ValidationError("\(certificate) was not issued by the CA in \(folder.directory) (\(authority.issuingCertificate.subject))")
+                }
+                target = leaf.serialNumber
+            } else {
+                target = try SerialNumber(hex: serial!)
+            }
+            try authority.revoke(target, reason: why, at: Date())
+            try SecureFileWriter(directory: folder.directory).write(authority.stateFiles)
+            let subject = authority.database.record(for: target)?.subject ?? ""
+            Console.note("revoked serial \(target) (\(subject)), reason \(why.rawValue); run `emqxctl cert crl` to publish it")
+        }
+    }
+
+    /// `emqxctl cert crl`: publish the CA's CRL.
+    struct CRL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "crl",
+            abstract: "Write the CA's CRL, listing every revoked certificate.",
+            discussion: """
+                Writes a v2 CRL signed by the issuing CA (the intermediate when there is one), \
+                with a cRLNumber one higher than the last and a nextUpdate --days from now. \
+                Clients that check CRLs fail closed once nextUpdate passes, so publish a new \
+                one well before then.
+
+                EXAMPLES
+                  emqxctl cert crl
+                  emqxctl cert crl --days 7 --out /var/www/ca/crl.pem
+                  openssl verify -crl_check -CAfile etc/certs/cacert.pem -CRLfile etc/certs/crl.pem etc/certs/client-cert.pem
+
+                EXIT CODES
+                  0 written; 1 failed; 64 bad usage
+                """
+        )
+
+        @OptionGroup var folder: CAFolderOptions
+
+        @Option(help: "Days until nextUpdate.")
+        var days = 30
+
+        @Option(name: [.customLong("out"), .customShort("o")], help: "Where to write the CRL (default: crl.pem in the CA folder).")
+        var output: String?
+
+        func run() throws {
+            var authority = try folder.openAuthority()
+            let crl = try authority.makeCRL(days: days, now: Date())
+            let path = output ?? (folder.directory as NSString).appendingPathComponent(CAFolderLayout.crl)
+            let directory = (path as NSString).deletingLastPathComponent
+            try SecureFileWriter(directory: directory.isEmpty ? "." : directory)
+                .write([OutputFile(name: (path as NSString).lastPathComponent, text: crl.pemEncoded, kind: .publication)])
+            try SecureFileWriter(directory: folder.directory).write(authority.stateFiles)
+            Console.note("wrote \(path): CRL number \(crl.crlNumber?.hex ?? "?"), \(crl.entries.count) revoked, next update \(crl.nextUpdate.map { ISO8601DateFormatter().string(from: $0) } ?? "none")")
+        }
+    }
+}

@@ -1,0 +1,7 @@
+public import ArgumentParser
+public import CertTools
+
+// CertTools' vocabulary, parsed straight from the command line by raw value.
+extension KeyAlgorithm: ExpressibleByArgument {}
+extension CertificateProfile: ExpressibleByArgument {}
+extension ChainVerifier.Purpose: ExpressibleByArgument {}

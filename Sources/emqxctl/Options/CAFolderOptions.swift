@@ -1,0 +1,47 @@
+import ArgumentParser
+import CertTools
+import Foundation
+
+/// Where the CA folder is, and how to decrypt its key.
+struct CAFolderOptions: ParsableArguments {
+    @Option(name: [.customLong("dir"), .customShort("d")], help: "The CA folder made by `cert gen`.")
+    var directory = "etc/certs"
+
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func openAuthority() throws -> CertificateAuthority {
+        try CertificateAuthority.open(folder: directory, passphrase: try passphrase.read())
+    }
+}
+
+/// The CA key passphrase: from a file or an environment variable, never from the command line
+/// (where `ps` and shell history would show it).
+struct PassphraseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Read the CA key passphrase from this file.", valueName: "file"))
+    var caPassphraseFile: String?
+
+    @Option(help: ArgumentHelp("Read the CA key passphrase from this environment variable.", valueName: "name"))
+    var caPassphraseEnv: String?
+
+    func validate() throws {
+        if caPassphraseFile != nil && caPassphraseEnv != nil {
+            throw ValidationError("--ca-passphrase-file and --ca-passphrase-env cannot be used together; pick one")
+        }
+    }
+
+    func read() throws -> Passphrase? {
+        if let file = caPassphraseFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read the passphrase file \(file)")
+            }
+            return try Passphrase(String(decoding: data, as: UTF8.self))
+        }
+        if let name = caPassphraseEnv {
+            guard let value = ProcessInfo.processInfo.environment[name] else {
+                throw ValidationError("the environment variable \(name) is not set")
+            }
+            return try Passphrase(value)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,102 @@
+import CertTools
+import Foundation
+
+/// Writes a set of files into a folder the safe way:
+///
+/// - nothing is overwritten without `force`, and that is checked for every file before any is
+///   written, so a refused command leaves the folder as it was;
+/// - each file is written to a temporary file in the same folder (created 0600 by `mkstemp`),
+///   given its final mode, synced, and renamed over the target, so a reader never sees half a
+///   key and a crash never leaves a truncated one;
+/// - keys end up 0600, certificates and state 0644.
+struct SecureFileWriter {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let directory: String
+    var force = false
+
+    /// The paths written, in order.
+    @discardableResult
+    func write(_ files: [OutputFile]) throws -> [String] {
+        try createDirectory()
+        let targets = files.map { (file: $0, path: (directory as NSString).appendingPathComponent($0.name)) }
+        let blocked = targets.filter { !$0.file.replacesWithoutForce && !force && FileManager.default.fileExists(atPath: $0.path) }
+        if !blocked.isEmpty {
+            let list = blocked.map(\.path).joined(separator: ", ")
+            throw Failure(description: "\(list) already exist\(blocked.count == 1 ? "s" : ""); pass --force to overwrite")
+        }
+        var staged: [(temporary: String, path: String)] = []
+        do {
+            for target in targets {
+                staged.append((try stage(target.file), target.path))
+            }
+        } catch {
+            for entry in staged { unlink(entry.temporary) }
+            throw error
+        }
+        for (index, entry) in staged.enumerated() where rename(entry.temporary, entry.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for rest in staged[index...] { unlink(rest.temporary) }
+            throw Failure(description: "cannot write \(entry.path): \(reason)")
+        }
+        syncDirectory()
+        return staged.map(\.path)
+    }
+
+    private func createDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(description: "cannot create the folder \(directory): \(Self.reason(error))")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw Failure(description: "cannot write into \(directory): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func stage(_ file: OutputFile) throws -> String {
+        var template = Array(((directory as NSString).appendingPathComponent(".\(file.name).tmp-XXXXXX")).utf8CString)
+        let descriptor = mkstemp(&template)
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot write into \(directory): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let mode: mode_t = file.kind == .secret ? 0o600 : 0o644
+        var failure: String?
+        if fchmod(descriptor, mode) != 0 { failure = String(cString: strerror(errno)) }
+        var offset = 0
+        while failure == nil && offset < file.contents.count {
+            let written = file.contents[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = String(cString: strerror(errno))
+            } else {
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw Failure(description: "cannot write \(file.name) into \(directory): \(failure)")
+        }
+        return temporary
+    }
+
+    private func syncDirectory() {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+}
