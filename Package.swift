@@ -71,11 +71,13 @@ let package = Package(
         ),
 
         // MARK: Tests.
-        .testTarget(name: "CertToolsTests", dependencies: ["CertTools"], swiftSettings: strictSwift),
+        // Test-only helpers: run real peers (openssl, the built binary) with deadlines.
+        .target(name: "EmqxTestSupport", swiftSettings: strictSwift),
+        .testTarget(name: "CertToolsTests", dependencies: ["CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], swiftSettings: strictSwift),
         .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore"], swiftSettings: strictSwift),
         .testTarget(name: "BrokerRuntimeTests", dependencies: ["BrokerRuntime"], swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
-        .testTarget(name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools"], swiftSettings: strictSwift),
+        .testTarget(name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
     ]
 )

@@ -26,7 +26,7 @@ public struct CADatabase: Sendable {
     /// Parses index.txt; errors name the line.
     public init(parsing text: String, path: String) throws {
         var records: [Record] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() where !line.isEmpty {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             func bad(_ why: String) -> CertToolsError {
                 CertToolsError(.invalidCAFolder, "line \(offset + 1): \(why)", path: path)

@@ -111,7 +111,7 @@ public enum SubjectAlternativeName: Hashable, Sendable, CustomStringConvertible 
 
     private static func validatedURI(_ text: String, input: String) throws -> String {
         guard let components = URLComponents(string: text), let scheme = components.scheme, !scheme.isEmpty,
-            !text.contains(" "), !text.contains(",")
+            !text.contains(" "), !text.contains(","), !text.hasSuffix(":"), !text.hasSuffix("://")
         else { throw invalid(input, "it is not a URI with a scheme (spiffe://…, https://…)") }
         return text
     }

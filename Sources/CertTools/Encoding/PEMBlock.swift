@@ -25,7 +25,8 @@ public enum PEMParser {
         var blocks: [PEMBlock] = []
         var open: (label: String, line: Int, lines: [Substring])?
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Swift reads "\r\n" as one Character, so split on both forms.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if let label = boundary(line, "BEGIN") {
@@ -105,7 +106,7 @@ public enum PEMParser {
             }
             base64 += trimmed
         }
-        guard !base64.isEmpty, let data = Data(base64Encoded: base64) else {
+        guard !base64.isEmpty, base64.count % 4 == 0, let data = Data(base64Encoded: base64) else {
             throw CertToolsError(
                 .invalidEncoding,
                 "line \(startLine): the \(label) block is not valid base64 (truncated or edited?)",
