@@ -19,7 +19,11 @@ public struct Subprocess: Sendable {
     public let arguments: [String]
     public var workingDirectory: String?
     public var environment: [String: String]?
+    /// Bytes for stdin; nil means /dev/null.
     public var standardInput: [UInt8]?
+    /// Keep stdin an open, empty pipe until the command is stopped: for servers such as
+    /// `openssl s_server` that quit when stdin reaches end of file.
+    public var keepsStandardInputOpen = false
 
     public init(_ executable: String, _ arguments: [String], workingDirectory: String? = nil) {
         self.executable = executable
@@ -55,7 +59,12 @@ public struct Subprocess: Sendable {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
-        if let standardInput {
+        var openInput: Pipe?
+        if keepsStandardInputOpen {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            openInput = pipe
+        } else if let standardInput {
             let inputURL = directory.appendingPathComponent("stdin")
             _ = FileManager.default.createFile(atPath: inputURL.path, contents: Data(standardInput))
             process.standardInput = try FileHandle(forReadingFrom: inputURL)
@@ -63,7 +72,7 @@ public struct Subprocess: Sendable {
             process.standardInput = FileHandle.nullDevice
         }
         try process.run()
-        return Running(process: process, directory: directory)
+        return Running(process: process, directory: directory, openInput: openInput)
     }
 
     /// A command found on PATH, or the path itself.
@@ -81,10 +90,12 @@ public struct Subprocess: Sendable {
     public final class Running: @unchecked Sendable {
         let process: Process
         let directory: URL
+        let openInput: Pipe?
 
-        init(process: Process, directory: URL) {
+        init(process: Process, directory: URL, openInput: Pipe?) {
             self.process = process
             self.directory = directory
+            self.openInput = openInput
         }
 
         public var processIdentifier: Int32 { process.processIdentifier }
@@ -108,6 +119,7 @@ public struct Subprocess: Sendable {
         }
 
         func finish(timedOut: Bool) -> Outcome {
+            try? openInput?.fileHandleForWriting.close()
             let outcome = Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr, timedOut: timedOut)
             try? FileManager.default.removeItem(at: directory)
             return outcome

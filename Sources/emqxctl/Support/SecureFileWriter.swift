@@ -45,11 +45,19 @@ struct SecureFileWriter {
         return staged.map(\.path)
     }
 
+    /// `mkdir -p`, with the OS's reason when it fails ("Not a directory", "Permission denied").
     private func createDirectory() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw Failure(description: "cannot create the folder \(directory): \(Self.reason(error))")
+        var prefix = directory.hasPrefix("/") ? "/" : ""
+        for component in directory.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw Failure(description: "cannot create the folder \(directory): \(String(cString: strerror(errno)))")
+            }
+            prefix += "/"
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw Failure(description: "cannot create the folder \(directory): \(String(cString: strerror(ENOTDIR)))")
         }
         guard access(directory, W_OK) == 0 else {
             throw Failure(description: "cannot write into \(directory): \(String(cString: strerror(errno)))")
@@ -90,13 +98,5 @@ struct SecureFileWriter {
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return nsError.localizedDescription
     }
 }

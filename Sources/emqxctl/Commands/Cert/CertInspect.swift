@@ -50,7 +50,7 @@ extension EmqxCtl.Cert {
                 do {
                     reports += Self.reports(for: try CryptoFile.read(path: path, passphrase: key), now: now)
                 } catch {
-                    Console.note("error: \(error)")
+                    Console.note("Error: \(error)")
                     failed = true
                 }
             }

@@ -1,0 +1,124 @@
+import CertTools
+import EmqxTestSupport
+import Foundation
+import Testing
+
+@Suite struct CertInspectVerifyTests {
+    let folder: TemporaryDirectory
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        let generated = try Emqxctl.run(["cert", "gen", "--out", folder.path, "--intermediate", "--san", "broker.test"])
+        try #require(generated.status == 0, "\(generated)")
+    }
+
+    @Test func inspectShowsEachCertificateOfAChain() throws {
+        let outcome = try Emqxctl.run(["cert", "inspect", folder.file("cert.pem"), folder.file("key.pem")])
+        #expect(outcome.status == 0, "\(outcome)")
+        let text = outcome.stdout
+        #expect(text.contains("cert.pem:1: certificate 1"))
+        #expect(text.contains("subject:            CN=broker.test"))
+        #expect(text.contains("certificate 2"))
+        #expect(text.contains("subject:            CN=emqxctl Intermediate CA"))
+        #expect(text.contains("key:                EC P-256"))
+        #expect(text.contains("SANs:               DNS:broker.test"))
+        #expect(text.contains("ext key usage:      serverAuth"))
+        #expect(text.contains("days left"))
+        #expect(text.contains("private key 1"))
+        #expect(!text.contains("BEGIN PRIVATE KEY"))
+        #expect(!text.contains("wrong order"))
+    }
+
+    @Test func inspectFlagsAWrongOrder() throws {
+        let chain = try CryptoFile.certificates(path: folder.file("cert.pem"))
+        try folder.write("reversed.pem", chain.reversed().map(\.pemEncoded).joined())
+        let outcome = try Emqxctl.run(["cert", "inspect", folder.file("reversed.pem")])
+        #expect(outcome.stdout.contains("warning: wrong order: certificate 2 (CN=broker.test) was issued by certificate 1"), "\(outcome)")
+    }
+
+    @Test func inspectJSONIsMachineReadable() throws {
+        let outcome = try Emqxctl.run(["cert", "inspect", "--format", "json", folder.file("cert.pem"), folder.file("crlnumber")])
+        #expect(outcome.status == 1)  // crlnumber is not a certificate file
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
+        #expect(reports.count == 2)
+        #expect(reports[0]["subject"] as? String == "CN=broker.test")
+        #expect(reports[0]["subjectAltNames"] as? [String] == ["DNS:broker.test"])
+        #expect(reports[0]["isCA"] as? Bool == false)
+        #expect((reports[0]["sha256Fingerprint"] as? String)?.count == 95)
+        #expect(reports[1]["isCA"] as? Bool == true)
+        #expect(outcome.stderr.contains("crlnumber: is neither PEM"))
+    }
+
+    @Test func inspectReadsDERAndCRLs() throws {
+        let converted = try OpenSSLCLI.run(["x509", "-in", "cacert.pem", "-outform", "DER", "-out", "cacert.der"], in: folder.path)
+        try #require(converted.status == 0)
+        try #require(try Emqxctl.run(["cert", "crl", "--dir", folder.path]).status == 0)
+        let outcome = try Emqxctl.run(["cert", "inspect", folder.file("cacert.der"), folder.file("crl.pem")])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stdout.contains("cacert.der: certificate 1"))
+        #expect(outcome.stdout.contains("CA:                 yes"))
+        #expect(outcome.stdout.contains("CRL 1"))
+        #expect(outcome.stdout.contains("revoked:            none"))
+    }
+
+    @Test(arguments: [
+        ("garbage.pem", "hello\n", "garbage.pem: is neither PEM (no -----BEGIN line) nor a DER certificate, key, CSR or CRL"),
+        ("truncated.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n", "truncated.pem: line 1: the CERTIFICATE block has no END line (the file is truncated)"),
+    ])
+    func inspectRejectsBadFilesWithOneLine(_ name: String, _ contents: String, _ message: String) throws {
+        let path = try folder.write(name, contents)
+        let outcome = try Emqxctl.run(["cert", "inspect", path])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: \(path.dropLast(name.count))\(message)")
+    }
+
+    @Test func verifyAcceptsAGoodChain() throws {
+        let outcome = try Emqxctl.run([
+            "cert", "verify", "--ca", folder.file("cacert.pem"), "--host", "broker.test", "--purpose", "server",
+            "--key", folder.file("key.pem"), folder.file("cert.pem"),
+        ])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stdout == "OK: broker.test -> emqxctl Intermediate CA -> emqxctl Root CA (chain, server purpose, host broker.test, key matches)\n")
+    }
+
+    @Test(arguments: [
+        (["--host", "other.test"], "FAILED (hostname-mismatch)"),
+        (["--purpose", "client"], "FAILED (wrong-purpose)"),
+        (["--at", "2040-01-01"], "FAILED (expired)"),
+        (["--at", "2000-01-01T00:00:00Z"], "FAILED (not-yet-valid)"),
+    ])
+    func verifyExplainsFailures(_ extra: [String], _ expected: String) throws {
+        let outcome = try Emqxctl.run(["cert", "verify", "--ca", folder.file("cacert.pem")] + extra + [folder.file("cert.pem")])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix(expected), "\(outcome)")
+        #expect(outcome.stderr.contains("hint: "))
+    }
+
+    @Test func verifyExplainsAMissingIntermediateAndAWrongCA() throws {
+        let leaf = try #require(try CryptoFile.certificates(path: folder.file("cert.pem")).first)
+        try folder.write("leaf-only.pem", leaf.pemEncoded)
+        let missing = try Emqxctl.run(["cert", "verify", "--ca", folder.file("cacert.pem"), folder.file("leaf-only.pem")])
+        #expect(missing.stderr.hasPrefix("FAILED (missing-intermediate)"), "\(missing)")
+
+        let other = try TemporaryDirectory()
+        try #require(try Emqxctl.run(["cert", "gen", "--out", other.path, "--ca-cn", "Someone Else"]).status == 0)
+        let wrongCA = try Emqxctl.run(["cert", "verify", "--ca", other.file("cacert.pem"), folder.file("cert.pem")])
+        #expect(wrongCA.stderr.hasPrefix("FAILED (unknown-issuer)"), "\(wrongCA)")
+    }
+
+    @Test func verifyReportsAKeyThatIsNotTheCertificates() throws {
+        let outcome = try Emqxctl.run(["cert", "verify", "--ca", folder.file("cacert.pem"), "--key", folder.file("client-key.pem"), folder.file("cert.pem")])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("does not belong to CN=broker.test"), "\(outcome)")
+    }
+
+    @Test func verifyChecksRevocationWithACRL() throws {
+        try #require(try Emqxctl.run(["cert", "revoke", folder.file("client-cert.pem"), "--dir", folder.path]).status == 0)
+        try #require(try Emqxctl.run(["cert", "crl", "--dir", folder.path]).status == 0)
+        let outcome = try Emqxctl.run([
+            "cert", "verify", "--ca", folder.file("cacert.pem"), "--crl", folder.file("crl.pem"), "--purpose", "client", folder.file("client-cert.pem"),
+        ])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix("FAILED (revoked): \"CN=client\" was revoked"), "\(outcome)")
+    }
+}
