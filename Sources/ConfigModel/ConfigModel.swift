@@ -2,5 +2,6 @@
 ///
 /// It is a leaf module: Foundation only, no NIO and no C, so that `config check` and `serve`
 /// share one parser and one set of rules. File and crypto checks run in BrokerRuntime's
-/// preflight. The parser lands with the ConfigModel issue.
+/// preflight. Every problem is a `Diagnostic` with its `file:line:col`; the HOCON parser and
+/// the typed model land with the ConfigModel issue.
 public enum ConfigModel {}
