@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
 // emqxctl: the TLS side of an MQTT broker, in one binary.
-// Module graph and dependency decisions: see docs/architecture.md.
+// Module graph and the decisions behind it: docs/architecture.md.
 
 import PackageDescription
 

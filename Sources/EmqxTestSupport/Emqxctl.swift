@@ -8,7 +8,8 @@ public enum Emqxctl {
         if let override = ProcessInfo.processInfo.environment["EMQXCTL_BINARY"] { return override }
         let besideBundle = Bundle.main.bundleURL.appendingPathComponent("emqxctl").path
         if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return packageRoot.appendingPathComponent(".build/debug/emqxctl").path
     }
 
@@ -29,7 +30,9 @@ public enum Emqxctl {
 
 /// The `openssl` command-line tool, the reference peer for every certificate test.
 public enum OpenSSLCLI {
-    public static func run(_ arguments: [String], in directory: String? = nil, input: String? = nil, timeout: TimeInterval = 30) throws -> Subprocess.Outcome {
+    public static func run(_ arguments: [String], in directory: String? = nil, input: String? = nil, timeout: TimeInterval = 30) throws
+        -> Subprocess.Outcome
+    {
         var command = Subprocess("openssl", arguments, workingDirectory: directory)
         command.standardInput = input.map { Array($0.utf8) }
         return try command.run(timeout: timeout)

@@ -64,7 +64,8 @@ import Testing
         let failure = failure(verifier.verify([pki.server, pki.intermediate], hostname: "other.test", at: TestPKI.now))
         #expect(failure?.code == .hostnameMismatch)
         #expect(failure?.message.contains("DNS:broker.test, IP:127.0.0.1") == true)
-        #expect(self.failure(verifier.verify([pki.server, pki.intermediate], hostname: "10.1.1.1", at: TestPKI.now))?.code == .hostnameMismatch)
+        #expect(
+            self.failure(verifier.verify([pki.server, pki.intermediate], hostname: "10.1.1.1", at: TestPKI.now))?.code == .hostnameMismatch)
     }
 
     @Test func wrongPurpose() {
@@ -75,8 +76,12 @@ import Testing
 
     @Test func revokedAgainstACRL() throws {
         let crl = try pki.intermediateIssuer.issueCRL(
-            revoked: [RevokedCertificate(serialNumber: pki.client.serialNumber, revocationDate: TestPKI.now.addingTimeInterval(-60), reason: .keyCompromise)],
-            number: try SerialNumber(hex: "01"), thisUpdate: TestPKI.now.addingTimeInterval(-120), nextUpdate: TestPKI.now.addingTimeInterval(86400)
+            revoked: [
+                RevokedCertificate(
+                    serialNumber: pki.client.serialNumber, revocationDate: TestPKI.now.addingTimeInterval(-60), reason: .keyCompromise)
+            ],
+            number: try SerialNumber(hex: "01"), thisUpdate: TestPKI.now.addingTimeInterval(-120),
+            nextUpdate: TestPKI.now.addingTimeInterval(86400)
         )
         let checking = ChainVerifier(trustAnchors: [pki.root], crls: [crl])
         let failure = failure(checking.verify([pki.client, pki.intermediate], at: TestPKI.now))

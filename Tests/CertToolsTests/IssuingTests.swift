@@ -32,11 +32,12 @@ import Testing
         #expect(pki.server.subjectAlternativeNames == [.dns("broker.test"), .ipAddress("127.0.0.1")])
         #expect(pki.server.authorityKeyIdentifier == pki.intermediate.subjectKeyIdentifier)
         #expect(pki.server.subjectKeyIdentifier != nil)
-        let expectedSignature = switch algorithm {
-        case .ed25519: "ED25519"
-        case .rsa2048: "sha256WithRSAEncryption"
-        default: "ecdsa-with-SHA256"
-        }
+        let expectedSignature =
+            switch algorithm {
+            case .ed25519: "ED25519"
+            case .rsa2048: "sha256WithRSAEncryption"
+            default: "ecdsa-with-SHA256"
+            }
         #expect(pki.server.signatureAlgorithm == expectedSignature)
     }
 

@@ -5,14 +5,15 @@ import Testing
     @Test(arguments: KeyAlgorithm.allCases)
     func generatesEveryKeyType(_ algorithm: KeyAlgorithm) throws {
         let key = try PrivateKey.generate(algorithm)
-        let expected: String = switch algorithm {
-        case .ecP256: "EC P-256"
-        case .ecP384: "EC P-384"
-        case .rsa2048: "RSA 2048"
-        case .rsa3072: "RSA 3072"
-        case .rsa4096: "RSA 4096"
-        case .ed25519: "Ed25519"
-        }
+        let expected: String =
+            switch algorithm {
+            case .ecP256: "EC P-256"
+            case .ecP384: "EC P-384"
+            case .rsa2048: "RSA 2048"
+            case .rsa3072: "RSA 3072"
+            case .rsa4096: "RSA 4096"
+            case .ed25519: "Ed25519"
+            }
         #expect(key.keyDescription.description == expected)
     }
 

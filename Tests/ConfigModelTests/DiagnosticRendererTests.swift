@@ -10,11 +10,12 @@ import Testing
             keyPath: "listeners.ssl.default.ssl_options.versions", "\"tlsv1.4\" is not a TLS version",
             hint: "use tlsv1.3, tlsv1.2, tlsv1.1 or tlsv1"
         )
-        #expect(DiagnosticRenderer.render(diagnostic) == """
-            etc/emqx.conf:12:27: error: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version [tls-version-unknown]
-              hint: use tlsv1.3, tlsv1.2, tlsv1.1 or tlsv1
+        #expect(
+            DiagnosticRenderer.render(diagnostic) == """
+                etc/emqx.conf:12:27: error: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version [tls-version-unknown]
+                  hint: use tlsv1.3, tlsv1.2, tlsv1.1 or tlsv1
 
-            """)
+                """)
     }
 
     @Test func ordersByPlaceThenSeverityAndPutsUnlocatedLast() {
@@ -28,7 +29,9 @@ import Testing
         ]
         let order = DiagnosticRenderer.sorted(diagnostics).map(\.message)
         #expect(order == ["included file", "zeroth", "first", "second", "the root \"dashboard\" is not checked"])
-        #expect(DiagnosticRenderer.render(diagnostics).split(separator: "\n").last == "note: the root \"dashboard\" is not checked [root-not-checked]")
+        #expect(
+            DiagnosticRenderer.render(diagnostics).split(separator: "\n").last
+                == "note: the root \"dashboard\" is not checked [root-not-checked]")
         #expect(DiagnosticRenderer.summary(diagnostics) == "3 errors, 1 warning")
         #expect(DiagnosticRenderer.summary([]) == "0 errors, 0 warnings")
     }

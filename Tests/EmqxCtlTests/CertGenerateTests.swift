@@ -11,9 +11,10 @@ import Testing
         let folder = try TemporaryDirectory()
         let outcome = try Emqxctl.run(["cert", "gen", "--out", folder.file("certs")])
         #expect(outcome.status == 0, "\(outcome)")
-        #expect(try folder.contents("certs") == [
-            "cacert.pem", "cakey.pem", "cert.pem", "client-cert.pem", "client-key.pem", "crlnumber", "index.txt", "key.pem",
-        ])
+        #expect(
+            try folder.contents("certs") == [
+                "cacert.pem", "cakey.pem", "cert.pem", "client-cert.pem", "client-key.pem", "crlnumber", "index.txt", "key.pem",
+            ])
         for key in ["cakey.pem", "key.pem", "client-key.pem"] {
             #expect(try folder.mode("certs/\(key)") == 0o600, "\(key)")
         }
@@ -160,7 +161,9 @@ import Testing
         #expect(withoutPassphrase.stderr.contains("the private key is encrypted; give its passphrase"), "\(withoutPassphrase)")
 
         let wrong = try folder.write("wrong.txt", "guess\n")
-        let wrongPassphrase = try Emqxctl.run(["cert", "issue", "client", "dev-1", "--dir", folder.file("ca"), "--ca-passphrase-file", wrong])
+        let wrongPassphrase = try Emqxctl.run([
+            "cert", "issue", "client", "dev-1", "--dir", folder.file("ca"), "--ca-passphrase-file", wrong,
+        ])
         #expect(wrongPassphrase.status == 1)
         #expect(wrongPassphrase.stderr.contains("the passphrase does not decrypt this private key"), "\(wrongPassphrase)")
         #expect(!wrongPassphrase.stderr.contains("guess"))

@@ -63,7 +63,10 @@ import Testing
 
     @Test(arguments: [
         ("garbage.pem", "hello\n", "garbage.pem: is neither PEM (no -----BEGIN line) nor a DER certificate, key, CSR or CRL"),
-        ("truncated.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n", "truncated.pem: line 1: the CERTIFICATE block has no END line (the file is truncated)"),
+        (
+            "truncated.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n",
+            "truncated.pem: line 1: the CERTIFICATE block has no END line (the file is truncated)"
+        ),
     ])
     func inspectRejectsBadFilesWithOneLine(_ name: String, _ contents: String, _ message: String) throws {
         let path = try folder.write(name, contents)
@@ -78,7 +81,9 @@ import Testing
             "--key", folder.file("key.pem"), folder.file("cert.pem"),
         ])
         #expect(outcome.status == 0, "\(outcome)")
-        #expect(outcome.stdout == "OK: broker.test -> emqxctl Intermediate CA -> emqxctl Root CA (chain, server purpose, host broker.test, key matches)\n")
+        #expect(
+            outcome.stdout
+                == "OK: broker.test -> emqxctl Intermediate CA -> emqxctl Root CA (chain, server purpose, host broker.test, key matches)\n")
     }
 
     @Test(arguments: [
@@ -107,7 +112,9 @@ import Testing
     }
 
     @Test func verifyReportsAKeyThatIsNotTheCertificates() throws {
-        let outcome = try Emqxctl.run(["cert", "verify", "--ca", folder.file("cacert.pem"), "--key", folder.file("client-key.pem"), folder.file("cert.pem")])
+        let outcome = try Emqxctl.run([
+            "cert", "verify", "--ca", folder.file("cacert.pem"), "--key", folder.file("client-key.pem"), folder.file("cert.pem"),
+        ])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("does not belong to CN=broker.test"), "\(outcome)")
     }
@@ -116,7 +123,8 @@ import Testing
         try #require(try Emqxctl.run(["cert", "revoke", folder.file("client-cert.pem"), "--dir", folder.path]).status == 0)
         try #require(try Emqxctl.run(["cert", "crl", "--dir", folder.path]).status == 0)
         let outcome = try Emqxctl.run([
-            "cert", "verify", "--ca", folder.file("cacert.pem"), "--crl", folder.file("crl.pem"), "--purpose", "client", folder.file("client-cert.pem"),
+            "cert", "verify", "--ca", folder.file("cacert.pem"), "--crl", folder.file("crl.pem"), "--purpose", "client",
+            folder.file("client-cert.pem"),
         ])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.hasPrefix("FAILED (revoked): \"CN=client\" was revoked"), "\(outcome)")

@@ -8,11 +8,15 @@ import Testing
     @Test func issuedServerCertificateVerifiesForItsName() throws {
         let folder = try TemporaryDirectory()
         try #require(try Emqxctl.run(["cert", "gen", "--out", folder.path, "--intermediate"]).status == 0)
-        let issued = try Emqxctl.run(["cert", "issue", "server", "broker2.example.com", "--dir", folder.path, "--san", "broker2.example.com", "--san", "10.0.0.6"])
+        let issued = try Emqxctl.run([
+            "cert", "issue", "server", "broker2.example.com", "--dir", folder.path, "--san", "broker2.example.com", "--san", "10.0.0.6",
+        ])
         #expect(issued.status == 0, "\(issued)")
         let verified = try OpenSSLCLI.run(
-            ["verify", "-x509_strict", "-CAfile", "cacert.pem", "-untrusted", "broker2.example.com-cert.pem",
-             "-verify_hostname", "broker2.example.com", "-purpose", "sslserver", "broker2.example.com-cert.pem"],
+            [
+                "verify", "-x509_strict", "-CAfile", "cacert.pem", "-untrusted", "broker2.example.com-cert.pem",
+                "-verify_hostname", "broker2.example.com", "-purpose", "sslserver", "broker2.example.com-cert.pem",
+            ],
             in: folder.path
         )
         #expect(verified.status == 0, "\(verified)")
@@ -48,11 +52,13 @@ import Testing
 
         let caFile = intermediate ? "chain.pem" : "cacert.pem"
         if intermediate {
-            let chain = try String(contentsOfFile: folder.file("cacert.pem"), encoding: .utf8)
+            let chain =
+                try String(contentsOfFile: folder.file("cacert.pem"), encoding: .utf8)
                 + (try String(contentsOfFile: folder.file("intermediate-cert.pem"), encoding: .utf8))
             try folder.write("chain.pem", chain)
         }
-        let alice = try OpenSSLCLI.run(["verify", "-crl_check", "-CAfile", caFile, "-CRLfile", "crl.pem", "alice-cert.pem"], in: folder.path)
+        let alice = try OpenSSLCLI.run(
+            ["verify", "-crl_check", "-CAfile", caFile, "-CRLfile", "crl.pem", "alice-cert.pem"], in: folder.path)
         #expect(alice.status != 0)
         #expect(alice.stdout.contains("certificate revoked") || alice.stderr.contains("certificate revoked"), "\(alice)")
         let bob = try OpenSSLCLI.run(["verify", "-crl_check", "-CAfile", caFile, "-CRLfile", "crl.pem", "bob-cert.pem"], in: folder.path)
@@ -91,19 +97,26 @@ import Testing
     @Test func opensslOCSPAnswersFromTheIndex() throws {
         let folder = try TemporaryDirectory()
         try #require(try Emqxctl.run(["cert", "gen", "--out", folder.path, "--client", "alice"]).status == 0)
-        try #require(try Emqxctl.run(["cert", "revoke", folder.file("alice-cert.pem"), "--dir", folder.path, "--reason", "superseded"]).status == 0)
+        try #require(
+            try Emqxctl.run(["cert", "revoke", folder.file("alice-cert.pem"), "--dir", folder.path, "--reason", "superseded"]).status == 0)
         try #require(try Emqxctl.run(["cert", "issue", "client", "ocsp-signer", "--dir", folder.path]).status == 0)
         func status(_ certificate: String) throws -> String {
-            let request = try OpenSSLCLI.run(["ocsp", "-issuer", "cacert.pem", "-cert", certificate, "-reqout", "\(certificate).req", "-no_nonce"], in: folder.path)
+            let request = try OpenSSLCLI.run(
+                ["ocsp", "-issuer", "cacert.pem", "-cert", certificate, "-reqout", "\(certificate).req", "-no_nonce"], in: folder.path)
             try #require(request.status == 0, "\(request)")
             let response = try OpenSSLCLI.run(
-                ["ocsp", "-index", "index.txt", "-CA", "cacert.pem", "-rsigner", "cacert.pem", "-rkey", "cakey.pem",
-                 "-reqin", "\(certificate).req", "-respout", "\(certificate).resp"],
+                [
+                    "ocsp", "-index", "index.txt", "-CA", "cacert.pem", "-rsigner", "cacert.pem", "-rkey", "cakey.pem",
+                    "-reqin", "\(certificate).req", "-respout", "\(certificate).resp",
+                ],
                 in: folder.path
             )
             try #require(response.status == 0, "\(response)")
             let read = try OpenSSLCLI.run(
-                ["ocsp", "-respin", "\(certificate).resp", "-issuer", "cacert.pem", "-cert", certificate, "-CAfile", "cacert.pem", "-no_nonce"],
+                [
+                    "ocsp", "-respin", "\(certificate).resp", "-issuer", "cacert.pem", "-cert", certificate, "-CAfile", "cacert.pem",
+                    "-no_nonce",
+                ],
                 in: folder.path
             )
             return read.stdout + read.stderr

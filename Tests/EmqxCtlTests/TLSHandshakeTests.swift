@@ -24,8 +24,10 @@ struct SubprocessFailure: Error, CustomStringConvertible {
         let port = try Loopback.freePort()
         var command = Subprocess(
             "openssl",
-            ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-cert_chain", "intermediate-cert.pem",
-             "-key", "key.pem", "-naccept", "1"] + options,
+            [
+                "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-cert_chain", "intermediate-cert.pem",
+                "-key", "key.pem", "-naccept", "1",
+            ] + options,
             workingDirectory: folder.path
         )
         command.keepsStandardInputOpen = true  // s_server quits at end of stdin
@@ -42,12 +44,16 @@ struct SubprocessFailure: Error, CustomStringConvertible {
 
     /// Runs s_server with `serverOptions`, connects s_client with `clientOptions`, and returns
     /// both outcomes.
-    func handshake(server serverOptions: [String], client clientOptions: [String], host: String = "localhost") throws -> (server: Subprocess.Outcome, client: Subprocess.Outcome) {
+    func handshake(server serverOptions: [String], client clientOptions: [String], host: String = "localhost") throws -> (
+        server: Subprocess.Outcome, client: Subprocess.Outcome
+    ) {
         let (server, port) = try startServer(serverOptions)
         defer { server.stop() }
         let client = try OpenSSLCLI.run(
-            ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", host, "-CAfile", "cacert.pem",
-             "-verify_return_error", "-verify_hostname", host] + clientOptions,
+            [
+                "s_client", "-connect", "127.0.0.1:\(port)", "-servername", host, "-CAfile", "cacert.pem",
+                "-verify_return_error", "-verify_hostname", host,
+            ] + clientOptions,
             in: folder.path, timeout: 20
         )
         // Give s_server a moment to log the connection before it is stopped.
@@ -76,7 +82,8 @@ struct SubprocessFailure: Error, CustomStringConvertible {
     }
 
     @Test func serverThatRequiresAClientCertificateRefusesNone() throws {
-        let (server, client) = try handshake(server: ["-Verify", "2", "-CAfile", "cacert.pem", "-verify_return_error"], client: ["-tls1_2"])
+        let (server, client) = try handshake(
+            server: ["-Verify", "2", "-CAfile", "cacert.pem", "-verify_return_error"], client: ["-tls1_2"])
         #expect(client.status != 0, "\(client)")
         #expect((server.stdout + server.stderr).contains("peer did not return a certificate"), "\(server)")
     }

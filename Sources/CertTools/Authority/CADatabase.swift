@@ -26,7 +26,8 @@ public struct CADatabase: Sendable {
     /// Parses index.txt; errors name the line.
     public init(parsing text: String, path: String) throws {
         var records: [Record] = []
-        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() where !line.isEmpty {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
+        where !line.isEmpty {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             func bad(_ why: String) -> CertToolsError {
                 CertToolsError(.invalidCAFolder, "line \(offset + 1): \(why)", path: path)
@@ -56,9 +57,10 @@ public struct CADatabase: Sendable {
     public var rendered: String {
         records.map { record in
             let status = record.revocation == nil ? "V" : "R"
-            let revoked = record.revocation.map { revocation in
-                Self.formatTime(revocation.date) + (revocation.reason.map { ",\($0.rawValue)" } ?? "")
-            } ?? ""
+            let revoked =
+                record.revocation.map { revocation in
+                    Self.formatTime(revocation.date) + (revocation.reason.map { ",\($0.rawValue)" } ?? "")
+                } ?? ""
             return [status, Self.formatTime(record.notAfter), revoked, record.serialNumber.hex, "unknown", record.subject]
                 .joined(separator: "\t") + "\n"
         }.joined()
@@ -67,8 +69,10 @@ public struct CADatabase: Sendable {
     public func record(for serial: SerialNumber) -> Record? { records.first { $0.serialNumber == serial } }
 
     mutating func add(_ certificate: Certificate) {
-        records.append(Record(serialNumber: certificate.serialNumber, subject: certificate.subject.slashForm,
-                              notAfter: certificate.notAfter, revocation: nil))
+        records.append(
+            Record(
+                serialNumber: certificate.serialNumber, subject: certificate.subject.slashForm,
+                notAfter: certificate.notAfter, revocation: nil))
     }
 
     mutating func revoke(_ serial: SerialNumber, reason: RevocationReason?, at date: Date) throws {
@@ -76,7 +80,8 @@ public struct CADatabase: Sendable {
             throw CertToolsError(.invalidArgument, "serial \(serial) was not issued by this CA (it is not in index.txt)")
         }
         if let existing = records[index].revocation {
-            throw CertToolsError(.invalidArgument, "serial \(serial) was already revoked on \(ISO8601DateFormatter().string(from: existing.date))")
+            throw CertToolsError(
+                .invalidArgument, "serial \(serial) was already revoked on \(ISO8601DateFormatter().string(from: existing.date))")
         }
         records[index].revocation = Record.Revocation(date: date, reason: reason)
     }
@@ -96,7 +101,8 @@ public struct CADatabase: Sendable {
         gmtime_r(&seconds, &parts)
         let year = Int(parts.tm_year) + 1900
         let yearText = year < 2050 ? pad(year % 100, 2) : pad(year, 4)
-        return yearText + [Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)]
+        return yearText
+            + [Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)]
             .map { pad($0, 2) }.joined() + "Z"
     }
 

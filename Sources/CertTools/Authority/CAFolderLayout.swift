@@ -24,7 +24,8 @@ public enum CAFolderLayout {
         guard !name.isEmpty, name.count <= 64, name.first != ".", name.first != "-",
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
         else {
-            throw CertToolsError(.invalidArgument, "\"\(name)\" is not a usable name: use 1 to 64 letters, digits, dots, hyphens or underscores")
+            throw CertToolsError(
+                .invalidArgument, "\"\(name)\" is not a usable name: use 1 to 64 letters, digits, dots, hyphens or underscores")
         }
         guard !reservedNames.contains(name.lowercased()) else {
             throw CertToolsError(.invalidArgument, "\"\(name)\" is taken by the CA folder's own files; choose another name")

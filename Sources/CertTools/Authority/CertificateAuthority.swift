@@ -31,7 +31,8 @@ public struct CertificateAuthority: Sendable {
         }
         let root = try single(try CryptoFile.certificates(path: rootPath), path: rootPath)
         let intermediatePath = path(CAFolderLayout.intermediateCertificate)
-        let intermediate = FileManager.default.fileExists(atPath: intermediatePath)
+        let intermediate =
+            FileManager.default.fileExists(atPath: intermediatePath)
             ? try single(try CryptoFile.certificates(path: intermediatePath), path: intermediatePath) : nil
         let keyPath = path(intermediate == nil ? CAFolderLayout.rootKey : CAFolderLayout.intermediateKey)
         let key = try CryptoFile.privateKey(path: keyPath, passphrase: passphrase)
@@ -40,7 +41,8 @@ public struct CertificateAuthority: Sendable {
             throw CertToolsError(.keyMismatch, "this key does not belong to the CA certificate \(issuing.subject)", path: keyPath)
         }
         let databasePath = path(CAFolderLayout.database)
-        let database = FileManager.default.fileExists(atPath: databasePath)
+        let database =
+            FileManager.default.fileExists(atPath: databasePath)
             ? try CADatabase(parsing: String(decoding: try FileContents.read(databasePath), as: UTF8.self), path: databasePath)
             : CADatabase()
         let numberPath = path(CAFolderLayout.crlNumber)
@@ -58,7 +60,10 @@ public struct CertificateAuthority: Sendable {
         )
     }
 
-    init(folder: String, root: Certificate, intermediate: Certificate?, issuer: CertificateIssuer, database: CADatabase, nextCRLNumber: SerialNumber) {
+    init(
+        folder: String, root: Certificate, intermediate: Certificate?, issuer: CertificateIssuer, database: CADatabase,
+        nextCRLNumber: SerialNumber
+    ) {
         self.folder = folder
         self.root = root
         self.intermediate = intermediate

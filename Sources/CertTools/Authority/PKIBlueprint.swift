@@ -74,7 +74,8 @@ public struct PKIBlueprint: Sendable {
             )
             let certificate = try issuer.issue(spec, subjectKey: key, serial: try .random())
             files.append(OutputFile(name: CAFolderLayout.intermediateCertificate, text: certificate.pemEncoded, kind: .certificate))
-            files.append(OutputFile(name: CAFolderLayout.intermediateKey, text: try key.pemEncoded(passphrase: caPassphrase), kind: .secret))
+            files.append(
+                OutputFile(name: CAFolderLayout.intermediateKey, text: try key.pemEncoded(passphrase: caPassphrase), kind: .secret))
             intermediateCertificate = certificate
             issuer = try CertificateIssuer(certificate: certificate, key: key)
         }
@@ -86,10 +87,11 @@ public struct PKIBlueprint: Sendable {
         let leafValidity = try Validity(days: leafDays, from: now)
         let names = serverNames.isEmpty ? Self.defaultServerNames() : serverNames
         let serverCN = serverCommonName ?? names.first { if case .dns = $0 { true } else { false } }?.value ?? "localhost"
-        let leaves: [(CertificateSpec, String, String)] = [
-            (leafSpec(serverCN, .server, names, leafValidity), CAFolderLayout.serverCertificate, CAFolderLayout.serverKey),
-            (leafSpec(clientCommonName, .client, [], leafValidity), CAFolderLayout.clientCertificate, CAFolderLayout.clientKey),
-        ] + zip(extraClients, extraFiles).map { name, file in (leafSpec(name, .client, [], leafValidity), file.certificate, file.key) }
+        let leaves: [(CertificateSpec, String, String)] =
+            [
+                (leafSpec(serverCN, .server, names, leafValidity), CAFolderLayout.serverCertificate, CAFolderLayout.serverKey),
+                (leafSpec(clientCommonName, .client, [], leafValidity), CAFolderLayout.clientCertificate, CAFolderLayout.clientKey),
+            ] + zip(extraClients, extraFiles).map { name, file in (leafSpec(name, .client, [], leafValidity), file.certificate, file.key) }
         for (spec, certificateName, keyName) in leaves {
             let issued = try authority.issue(spec, keyAlgorithm: keyAlgorithm)
             files.append(OutputFile(name: certificateName, text: issued.chainPEM, kind: .certificate))
@@ -99,7 +101,9 @@ public struct PKIBlueprint: Sendable {
     }
 
     /// A leaf spec with this blueprint's subject fields and URLs.
-    public func leafSpec(_ commonName: String, _ profile: CertificateProfile, _ names: [SubjectAlternativeName], _ validity: Validity) -> CertificateSpec {
+    public func leafSpec(_ commonName: String, _ profile: CertificateProfile, _ names: [SubjectAlternativeName], _ validity: Validity)
+        -> CertificateSpec
+    {
         CertificateSpec(
             subject: subject(commonName), profile: profile, subjectAlternativeNames: names, validity: validity,
             crlDistributionPoint: crlDistributionPoint, ocspResponder: ocspResponder

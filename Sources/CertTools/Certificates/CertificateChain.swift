@@ -22,7 +22,8 @@ public enum CertificateChain {
                 problems.append(
                     OrderProblem(
                         position: index + 2,
-                        description: "certificate \(index + 2) (\(next.subject)) was issued by certificate \(index + 1) (\(current.subject)), so it must come before it"
+                        description:
+                            "certificate \(index + 2) (\(next.subject)) was issued by certificate \(index + 1) (\(current.subject)), so it must come before it"
                     )
                 )
             } else if current.isSelfSigned {
@@ -36,7 +37,8 @@ public enum CertificateChain {
                 problems.append(
                     OrderProblem(
                         position: index + 2,
-                        description: "certificate \(index + 2) (\(next.subject)) did not issue certificate \(index + 1) (\(current.subject))"
+                        description:
+                            "certificate \(index + 2) (\(next.subject)) did not issue certificate \(index + 1) (\(current.subject))"
                     )
                 )
             }
@@ -53,9 +55,11 @@ public enum CertificateChain {
         guard leaves.count == 1, var current = leaves.first else { return nil }
         var ordered = [current]
         while ordered.count < certificates.count {
-            guard let issuer = certificates.first(where: { candidate in
-                !ordered.contains { $0 === candidate } && current.isIssued(by: candidate)
-            }) else { return nil }
+            guard
+                let issuer = certificates.first(where: { candidate in
+                    !ordered.contains { $0 === candidate } && current.isIssued(by: candidate)
+                })
+            else { return nil }
             ordered.append(issuer)
             current = issuer
         }

@@ -53,7 +53,8 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     private static func escape(_ value: String) -> String {
         var out = ""
         for (index, character) in value.enumerated() {
-            let special = ",+\"\\<>;".contains(character)
+            let special =
+                ",+\"\\<>;".contains(character)
                 || (index == 0 && (character == "#" || character == " "))
                 || (index == value.count - 1 && character == " ")
             if special { out.append("\\") }

@@ -25,8 +25,11 @@ public struct SerialNumber: Hashable, Sendable, CustomStringConvertible {
 
     init(bytes: [UInt8]) {
         let significant = Array(bytes.drop { $0 == 0 })
-        hex = significant.isEmpty ? "00" : significant.map { String($0, radix: 16, uppercase: true) }
-            .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        hex =
+            significant.isEmpty
+            ? "00"
+            : significant.map { String($0, radix: 16, uppercase: true) }
+                .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
     }
 
     init(asn1 integer: UnsafePointer<ASN1_INTEGER>?) {

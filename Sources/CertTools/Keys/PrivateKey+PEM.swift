@@ -69,16 +69,17 @@ extension PrivateKey {
 
 /// The PEM password callback: copies the passphrase OpenSSL was handed as user data, or
 /// refuses (-1) when there is none, so OpenSSL never falls back to prompting on a terminal.
-private let passphraseCallback: @convention(c) (
-    UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
-) -> Int32 = { buffer, size, _, userData in
-    guard let buffer, let userData else { return -1 }
-    let passphrase = userData.assumingMemoryBound(to: CChar.self)
-    let length = strlen(passphrase)
-    guard length <= Int(size) else { return -1 }
-    memcpy(buffer, passphrase, length)
-    return Int32(length)
-}
+private let passphraseCallback:
+    @convention(c) (
+        UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
+    ) -> Int32 = { buffer, size, _, userData in
+        guard let buffer, let userData else { return -1 }
+        let passphrase = userData.assumingMemoryBound(to: CChar.self)
+        let length = strlen(passphrase)
+        guard length <= Int(size) else { return -1 }
+        memcpy(buffer, passphrase, length)
+        return Int32(length)
+    }
 
 /// A NUL-terminated copy of the passphrase for the callback (`Passphrase` rejects NUL bytes).
 private func withPassphrasePointer<R>(_ passphrase: Passphrase?, _ body: (UnsafeMutableRawPointer?) throws -> R) rethrows -> R {

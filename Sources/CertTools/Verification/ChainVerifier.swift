@@ -32,7 +32,9 @@ public struct ChainVerifier: Sendable {
         at time: Date
     ) -> Result<VerifiedChain, VerificationFailure> {
         guard let leaf = chain.first else {
-            return .failure(failure(.other, depth: 0, subject: "", "there is no certificate to verify", hint: "give a PEM file holding the certificate"))
+            return .failure(
+                failure(.other, depth: 0, subject: "", "there is no certificate to verify", hint: "give a PEM file holding the certificate")
+            )
         }
         if let order = CertificateChain.orderProblems(chain).first {
             return .failure(
@@ -107,7 +109,9 @@ public struct ChainVerifier: Sendable {
         }
     }
 
-    func failure(_ code: VerificationFailure.Code, depth: Int, subject: String, _ message: String, hint: String, openSSL: String? = nil) -> VerificationFailure {
+    func failure(_ code: VerificationFailure.Code, depth: Int, subject: String, _ message: String, hint: String, openSSL: String? = nil)
+        -> VerificationFailure
+    {
         VerificationFailure(code: code, subject: subject, depth: depth, message: message, hint: hint, openSSLReason: openSSL)
     }
 }

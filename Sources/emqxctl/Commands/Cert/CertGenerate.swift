@@ -61,7 +61,9 @@ extension EmqxCtl.Cert {
         @OptionGroup var subject: SubjectOptions
         @OptionGroup var sans: SANOptions
 
-        @Option(name: .customLong("client"), help: ArgumentHelp("Also issue a client certificate NAME-cert.pem with CN=NAME; repeatable.", valueName: "name"))
+        @Option(
+            name: .customLong("client"),
+            help: ArgumentHelp("Also issue a client certificate NAME-cert.pem with CN=NAME; repeatable.", valueName: "name"))
         var clients: [String] = []
 
         @Flag(help: "Issue leaves from an intermediate CA under the root.")
@@ -96,9 +98,11 @@ extension EmqxCtl.Cert {
             let files = try blueprint.build()
             try SecureFileWriter(directory: directory, force: force).write(files)
             Console.note("wrote a \(keyType.rawValue) PKI to \(directory): \(files.map(\.name).joined(separator: ", "))")
-            Console.note("  server: certfile = \(directory)/cert.pem, keyfile = \(directory)/key.pem; clients trust \(directory)/cacert.pem")
+            Console.note(
+                "  server: certfile = \(directory)/cert.pem, keyfile = \(directory)/key.pem; clients trust \(directory)/cacert.pem")
             if blueprint.caPassphrase == nil {
-                Console.note("  note: the CA key \(directory)/cakey.pem is not encrypted; keep it off the broker host or use --ca-passphrase-file")
+                Console.note(
+                    "  note: the CA key \(directory)/cakey.pem is not encrypted; keep it off the broker host or use --ca-passphrase-file")
             }
         }
     }

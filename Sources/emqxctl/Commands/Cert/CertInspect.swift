@@ -65,7 +65,8 @@ extension EmqxCtl.Cert {
             var counts: [String: Int] = [:]
             var reports = file.items.map { item in
                 counts[item.object.kindName, default: 0] += 1
-                return InspectReport(file: file.path, line: item.line, position: counts[item.object.kindName]!, object: item.object, now: now)
+                return InspectReport(
+                    file: file.path, line: item.line, position: counts[item.object.kindName]!, object: item.object, now: now)
             }
             for problem in CertificateChain.orderProblems(file.certificates) {
                 if let index = reports.firstIndex(where: { $0.kind == "certificate" && $0.position == problem.position }) {

@@ -35,7 +35,9 @@ extension EmqxCtl.Cert {
         @OptionGroup var sans: SANOptions
         @OptionGroup var subject: SubjectOptions
 
-        @Option(help: ArgumentHelp("Key type: \(KeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (default: the CA's type).", valueName: "type"))
+        @Option(
+            help: ArgumentHelp(
+                "Key type: \(KeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (default: the CA's type).", valueName: "type"))
         var keyType: KeyAlgorithm?
 
         @Option(help: "Validity in days.")
@@ -87,7 +89,9 @@ extension EmqxCtl.Cert {
                 try SecureFileWriter(directory: output, force: force).write(leafFiles)
                 try SecureFileWriter(directory: folder.directory).write(authority.stateFiles)
             }
-            Console.note("issued \(profile.rawValue) certificate CN=\(name), serial \(issued.certificate.serialNumber), to \(output)/\(files.certificate) and \(output)/\(files.key)")
+            Console.note(
+                "issued \(profile.rawValue) certificate CN=\(name), serial \(issued.certificate.serialNumber), to \(output)/\(files.certificate) and \(output)/\(files.key)"
+            )
         }
     }
 }

@@ -47,7 +47,8 @@ extension EmqxCtl.Cert {
             if let certificate {
                 guard let leaf = try CryptoFile.certificates(path: certificate).first else { throw ExitCode.failure }
                 guard leaf.isIssued(by: authority.issuingCertificate) else {
-                    throw ValidationError("\(certificate) was not issued by the CA in \(folder.directory) (\(authority.issuingCertificate.subject))")
+                    throw ValidationError(
+                        "\(certificate) was not issued by the CA in \(folder.directory) (\(authority.issuingCertificate.subject))")
                 }
                 target = leaf.serialNumber
             } else {
@@ -97,7 +98,9 @@ extension EmqxCtl.Cert {
             try SecureFileWriter(directory: directory.isEmpty ? "." : directory)
                 .write([OutputFile(name: (path as NSString).lastPathComponent, text: crl.pemEncoded, kind: .publication)])
             try SecureFileWriter(directory: folder.directory).write(authority.stateFiles)
-            Console.note("wrote \(path): CRL number \(crl.crlNumber?.hex ?? "?"), \(crl.entries.count) revoked, next update \(crl.nextUpdate.map { ISO8601DateFormatter().string(from: $0) } ?? "none")")
+            Console.note(
+                "wrote \(path): CRL number \(crl.crlNumber?.hex ?? "?"), \(crl.entries.count) revoked, next update \(crl.nextUpdate.map { ISO8601DateFormatter().string(from: $0) } ?? "none")"
+            )
         }
     }
 }

@@ -60,7 +60,8 @@ extension EmqxCtl.Cert {
                 let privateKey = try CryptoFile.privateKey(path: key)
                 guard privateKey.matches(chain[0]) else {
                     Console.note("FAILED: the key in \(key) does not belong to \(chain[0].subject) in \(certificate)")
-                    Console.note("  hint: pair each certificate with the key it was issued for (compare \"public key SHA-256\" in cert inspect)")
+                    Console.note(
+                        "  hint: pair each certificate with the key it was issued for (compare \"public key SHA-256\" in cert inspect)")
                     throw ExitCode.failure
                 }
             }

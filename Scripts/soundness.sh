@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Soundness checks that the compiler does not make: formatting, and the C import fence.
+# Run from anywhere; exits non-zero on the first kind of problem found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+status=0
+
+# 1. Formatting, as .swift-format says (swift-format ships with the toolchain).
+if ! swift format lint --strict --recursive Sources Tests Benchmarks Package.swift; then
+    echo "soundness: formatting differs; run: swift format format -i -r Sources Tests Benchmarks Package.swift" >&2
+    status=1
+fi
+
+# 2. C is imported in exactly three places (STYLE.md, convention 2), and never publicly.
+fenced='^Sources/(CertTools/|PSKStore/SQLite/|BrokerRuntime/TLS/)'
+while IFS= read -r file; do
+    if ! [[ "$file" =~ $fenced ]]; then
+        echo "soundness: $file imports a C module outside CertTools, PSKStore/SQLite and BrokerRuntime/TLS" >&2
+        status=1
+    fi
+done < <(grep -rlE '^\s*(internal |public |package |@_implementationOnly )?import C(OpenSSL|SQLite)' Sources --include='*.swift' || true)
+if grep -rnE '^\s*(public|package) import C(OpenSSL|SQLite)' Sources --include='*.swift'; then
+    echo "soundness: C modules must be imported internally" >&2
+    status=1
+fi
+
+exit $status
