@@ -30,6 +30,31 @@ import Testing
         #expect(try String(contentsOfFile: folder.file("index.txt"), encoding: .utf8) == index)
     }
 
+    @Test func caKeyThatIsNotTheCAsIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        try #require(try Emqxctl.run(["cert", "gen", "--out", folder.path]).status == 0)
+        try FileManager.default.removeItem(atPath: folder.file("cakey.pem"))
+        try FileManager.default.copyItem(atPath: folder.file("client-key.pem"), toPath: folder.file("cakey.pem"))
+        let index = try String(contentsOfFile: folder.file("index.txt"), encoding: .utf8)
+        let outcome = try Emqxctl.run(["cert", "issue", "client", "dev-2", "--dir", folder.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("cakey.pem: this key does not belong to the CA certificate CN=emqxctl Root CA"), "\(outcome)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("dev-2-cert.pem")))
+        #expect(try String(contentsOfFile: folder.file("index.txt"), encoding: .utf8) == index)
+    }
+
+    @Test func corruptCAStateIsReportedWithItsLine() throws {
+        let folder = try TemporaryDirectory()
+        try #require(try Emqxctl.run(["cert", "gen", "--out", folder.path]).status == 0)
+        let index = try String(contentsOfFile: folder.file("index.txt"), encoding: .utf8)
+        try folder.write("index.txt", index + "V\tnot-a-time\t\t0A\tunknown\t/CN=x\n")
+        let outcome = try Emqxctl.run(["cert", "revoke", "--serial", "0A", "--dir", folder.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("index.txt: line 3: \"not-a-time\" is not a time"), "\(outcome)")
+        let notAFolder = try Emqxctl.run(["cert", "crl", "--dir", folder.file("nowhere")])
+        #expect(notAFolder.stderr.contains("no cacert.pem here"), "\(notAFolder)")
+    }
+
     @Test func serverWithoutHostNameNeedsSANs() throws {
         let folder = try TemporaryDirectory()
         try #require(try Emqxctl.run(["cert", "gen", "--out", folder.path]).status == 0)

@@ -14,26 +14,14 @@ public final class Certificate: @unchecked Sendable {
 
     /// Parses one DER certificate.
     public convenience init(der: [UInt8]) throws {
-        OpenSSLErrorStack.clear()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
-        guard let parsed else { throw OpenSSLErrorStack.error("not a valid DER certificate", code: .invalidEncoding) }
-        self.init(takingOwnership: parsed)
+        self.init(takingOwnership: try DER.decode(der, as: "certificate") { d2i_X509(nil, $0, $1) })
     }
 
     /// Runs `body` with the `X509*`, for BrokerRuntime's TLS layer. The pointer must not
     /// outlive the call; take a reference with `X509_up_ref` to keep it.
     package func withUnsafeX509<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R { try body(x509) }
 
-    public var derEncoded: [UInt8] {
-        var der: UnsafeMutablePointer<UInt8>?
-        let count = i2d_X509(x509, &der)
-        guard count > 0, let der else { return [] }
-        defer { CRYPTO_free(der, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: der, count: Int(count)))
-    }
+    public var derEncoded: [UInt8] { DER.encode { i2d_X509(x509, $0) } }
 
     public var pemEncoded: String { PEMParser.encode(derEncoded, label: "CERTIFICATE") }
 
@@ -49,14 +37,7 @@ public final class Certificate: @unchecked Sendable {
     public var sha256Fingerprint: [UInt8] { SHA256.digest(derEncoded) }
 
     /// SHA-256 over the DER SubjectPublicKeyInfo (equal to the matching key's).
-    public var publicKeyFingerprint: [UInt8] {
-        guard let key = X509_get0_pubkey(x509) else { return [] }
-        var der: UnsafeMutablePointer<UInt8>?
-        let count = i2d_PUBKEY(key, &der)
-        guard count > 0, let der else { return [] }
-        defer { CRYPTO_free(der, #fileID, #line) }
-        return SHA256.digest(UnsafeBufferPointer(start: der, count: Int(count)))
-    }
+    public var publicKeyFingerprint: [UInt8] { X509_get0_pubkey(x509).map(DER.publicKeyFingerprint) ?? [] }
 
     public var publicKeyDescription: KeyDescription? {
         guard let key = X509_get0_pubkey(x509) else { return nil }

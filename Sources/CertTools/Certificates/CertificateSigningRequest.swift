@@ -9,13 +9,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
     deinit { X509_REQ_free(request) }
 
     public convenience init(der: [UInt8]) throws {
-        OpenSSLErrorStack.clear()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509_REQ(nil, &cursor, buffer.count)
-        }
-        guard let parsed else { throw OpenSSLErrorStack.error("not a valid DER CSR", code: .invalidEncoding) }
-        self.init(takingOwnership: parsed)
+        self.init(takingOwnership: try DER.decode(der, as: "CSR") { d2i_X509_REQ(nil, $0, $1) })
     }
 
     public var subject: DistinguishedName { DistinguishedName(x509Name: X509_REQ_get_subject_name(request)) }

@@ -57,13 +57,7 @@ extension PrivateKey {
 
     /// Reads an unencrypted DER private key (PKCS#8 or a legacy RSA/EC structure).
     public convenience init(der: [UInt8]) throws {
-        OpenSSLErrorStack.clear()
-        let key: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
-        }
-        guard let key else { throw OpenSSLErrorStack.error("not a DER private key", code: .invalidEncoding) }
-        self.init(takingOwnership: key)
+        self.init(takingOwnership: try DER.decode(der, as: "private key") { d2i_AutoPrivateKey(nil, $0, $1) })
     }
 }
 

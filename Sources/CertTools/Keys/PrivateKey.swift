@@ -44,13 +44,7 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// The SHA-256 digest of the DER SubjectPublicKeyInfo: equal for a key and its certificate.
-    public var publicKeyFingerprint: [UInt8] {
-        var der: UnsafeMutablePointer<UInt8>?
-        let count = i2d_PUBKEY(evpKey, &der)
-        guard count > 0, let der else { return [] }
-        defer { CRYPTO_free(der, #fileID, #line) }
-        return SHA256.digest(UnsafeBufferPointer(start: der, count: Int(count)))
-    }
+    public var publicKeyFingerprint: [UInt8] { DER.publicKeyFingerprint(evpKey) }
 
     /// Whether `signatureDigest` must be nil when signing (Ed25519 and Ed448 hash internally).
     var signsWithoutDigest: Bool {

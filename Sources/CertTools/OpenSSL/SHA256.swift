@@ -2,15 +2,11 @@ internal import COpenSSL
 
 /// SHA-256 through OpenSSL, for fingerprints.
 enum SHA256 {
-    static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = EVP_Digest(bytes.baseAddress, bytes.count, &output, &length, EVP_sha256(), nil)
+        _ = EVP_Digest(bytes, bytes.count, &output, &length, EVP_sha256(), nil)
         return Array(output.prefix(Int(length)))
-    }
-
-    static func digest(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.withUnsafeBufferPointer { digest($0) }
     }
 }
 

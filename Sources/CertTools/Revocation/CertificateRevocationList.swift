@@ -17,24 +17,12 @@ public final class CertificateRevocationList: @unchecked Sendable {
     }
 
     public convenience init(der: [UInt8]) throws {
-        OpenSSLErrorStack.clear()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509_CRL(nil, &cursor, buffer.count)
-        }
-        guard let parsed else { throw OpenSSLErrorStack.error("not a valid DER CRL", code: .invalidEncoding) }
-        self.init(takingOwnership: parsed)
+        self.init(takingOwnership: try DER.decode(der, as: "CRL") { d2i_X509_CRL(nil, $0, $1) })
     }
 
     package func withUnsafeX509CRL<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R { try body(crl) }
 
-    public var derEncoded: [UInt8] {
-        var der: UnsafeMutablePointer<UInt8>?
-        let count = i2d_X509_CRL(crl, &der)
-        guard count > 0, let der else { return [] }
-        defer { CRYPTO_free(der, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: der, count: Int(count)))
-    }
+    public var derEncoded: [UInt8] { DER.encode { i2d_X509_CRL(crl, $0) } }
 
     public var pemEncoded: String { PEMParser.encode(derEncoded, label: "X509 CRL") }
 
