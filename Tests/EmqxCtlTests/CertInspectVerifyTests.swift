@@ -61,6 +61,41 @@ import Testing
         #expect(outcome.stdout.contains("revoked:            none"))
     }
 
+    @Test func inspectReadsCSRsFromOpenSSL() throws {
+        let request = try OpenSSLCLI.run(
+            [
+                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "csr-key.pem",
+                "-subj", "/O=Acme/CN=gateway", "-addext", "subjectAltName=DNS:gateway.test,IP:10.1.2.3", "-out", "gateway.csr",
+            ],
+            in: folder.path
+        )
+        try #require(request.status == 0, "\(request)")
+        let outcome = try Emqxctl.run(["cert", "inspect", folder.file("gateway.csr")])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stdout.contains("certificate request 1"))
+        #expect(outcome.stdout.contains("subject:            CN=gateway,O=Acme"))
+        #expect(outcome.stdout.contains("key:                EC P-384"))
+        #expect(outcome.stdout.contains("SANs:               DNS:gateway.test, IP:10.1.2.3"))
+        #expect(outcome.stdout.contains("signature ok:       yes"))
+    }
+
+    @Test func inspectDecryptsKeysOnlyWithTheirPassphrase() throws {
+        try folder.write("pass.txt", "open sesame\n")
+        let encrypted = try OpenSSLCLI.run(
+            ["pkey", "-in", "key.pem", "-aes-256-cbc", "-passout", "file:pass.txt", "-out", "key.enc.pem"], in: folder.path
+        )
+        try #require(encrypted.status == 0, "\(encrypted)")
+        let locked = try Emqxctl.run(["cert", "inspect", folder.file("key.enc.pem")])
+        #expect(locked.status == 1)
+        #expect(locked.stderr.contains("the private key is encrypted; give its passphrase"), "\(locked)")
+        let opened = try Emqxctl.run(["cert", "inspect", "--passphrase-file", folder.file("pass.txt"), folder.file("key.enc.pem")])
+        #expect(opened.status == 0, "\(opened)")
+        let plain = try Emqxctl.run(["cert", "inspect", folder.file("key.pem")])
+        let fingerprint = { (text: String) in text.split(separator: "\n").first { $0.contains("public key SHA-256") } }
+        #expect(fingerprint(opened.stdout) != nil)
+        #expect(fingerprint(opened.stdout) == fingerprint(plain.stdout))
+    }
+
     @Test(arguments: [
         ("garbage.pem", "hello\n", "garbage.pem: is neither PEM (no -----BEGIN line) nor a DER certificate, key, CSR or CRL"),
         (

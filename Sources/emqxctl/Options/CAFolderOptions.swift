@@ -29,14 +29,17 @@ struct PassphraseOptions: ParsableArguments {
         }
     }
 
-    func read() throws -> Passphrase? {
-        if let file = caPassphraseFile {
+    func read() throws -> Passphrase? { try Self.load(file: caPassphraseFile, environment: caPassphraseEnv) }
+
+    /// A passphrase from a file or an environment variable, or nil when neither is named.
+    static func load(file: String?, environment name: String?) throws -> Passphrase? {
+        if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("cannot read the passphrase file \(file)")
             }
             return try Passphrase(String(decoding: data, as: UTF8.self))
         }
-        if let name = caPassphraseEnv {
+        if let name {
             guard let value = ProcessInfo.processInfo.environment[name] else {
                 throw ValidationError("the environment variable \(name) is not set")
             }
@@ -44,4 +47,21 @@ struct PassphraseOptions: ParsableArguments {
         }
         return nil
     }
+}
+
+/// The passphrase of an encrypted key being read (not necessarily a CA's).
+struct KeyPassphraseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Read the passphrase of encrypted keys from this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(help: ArgumentHelp("Read the passphrase of encrypted keys from this environment variable.", valueName: "name"))
+    var passphraseEnv: String?
+
+    func validate() throws {
+        if passphraseFile != nil && passphraseEnv != nil {
+            throw ValidationError("--passphrase-file and --passphrase-env cannot be used together; pick one")
+        }
+    }
+
+    func read() throws -> Passphrase? { try PassphraseOptions.load(file: passphraseFile, environment: passphraseEnv) }
 }

@@ -13,7 +13,7 @@ extension EmqxCtl.Cert {
                 certificates is shown in order, and a chain in the wrong order is flagged \
                 (servers send certfile as it is: leaf first, then each issuer).
 
-                Encrypted keys need --ca-passphrase-file or --ca-passphrase-env.
+                Encrypted keys need --passphrase-file or --passphrase-env.
 
                 EXAMPLES
                   emqxctl cert inspect etc/certs/cert.pem
@@ -35,7 +35,7 @@ extension EmqxCtl.Cert {
         @Option(help: "text or json.")
         var format: Format = .text
 
-        @OptionGroup var passphrase: PassphraseOptions
+        @OptionGroup var passphrase: KeyPassphraseOptions
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("give at least one file to inspect") }
