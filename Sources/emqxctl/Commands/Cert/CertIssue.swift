@@ -18,7 +18,8 @@ extension EmqxCtl.Cert {
                 EXAMPLES
                   emqxctl cert issue server broker2.example.com --san 10.0.0.6
                   emqxctl cert issue client sensor-17 --days 3650
-                  emqxctl cert issue client gateway --dir /etc/emqx/certs --ca-passphrase-env CA_PASS
+                  emqxctl cert issue client gateway --dir /etc/emqx/certs \\
+                    --ca-passphrase-env CA_PASS
 
                 EXIT CODES
                   0 issued; 1 failed and nothing was written; 64 bad usage
@@ -35,9 +36,7 @@ extension EmqxCtl.Cert {
         @OptionGroup var sans: SANOptions
         @OptionGroup var subject: SubjectOptions
 
-        @Option(
-            help: ArgumentHelp(
-                "Key type: \(KeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (default: the CA's type).", valueName: "type"))
+        @Option(help: ArgumentHelp("Key type (default: the CA's type).", valueName: "type"))
         var keyType: KeyAlgorithm?
 
         @Option(help: "Validity in days.")

@@ -20,9 +20,11 @@ extension EmqxCtl.Cert {
                 --no-strict turns them off.
 
                 EXAMPLES
-                  emqxctl cert verify --ca etc/certs/cacert.pem --host localhost --purpose server etc/certs/cert.pem
-                  emqxctl cert verify --ca etc/certs/cacert.pem --crl etc/certs/crl.pem --purpose client etc/certs/client-cert.pem
-                  emqxctl cert verify --ca ca.pem --at 2027-01-01T00:00:00Z cert.pem
+                  emqxctl cert verify --ca etc/certs/cacert.pem --host localhost \\
+                    --purpose server etc/certs/cert.pem
+                  emqxctl cert verify --ca etc/certs/cacert.pem --crl etc/certs/crl.pem \\
+                    --purpose client etc/certs/client-cert.pem
+                  emqxctl cert verify --ca ca.pem --at 2027-01-01 cert.pem
 
                 EXIT CODES
                   0 verified; 1 did not verify or could not be read; 64 bad usage
