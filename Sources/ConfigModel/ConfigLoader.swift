@@ -11,6 +11,30 @@ public struct ConfigLoader: Sendable {
         self.fileSystem = fileSystem
     }
 
+    /// Loads `path`: parse, resolve, decode, and check values. `config` is nil only when the
+    /// main file cannot be read at all.
+    public func load(path: String) -> ConfigLoadResult {
+        let (tree, syntax) = loadTree(path: path)
+        return decode(tree: tree, syntax: syntax, path: path)
+    }
+
+    /// Loads `text` as if it were the file `path` (for tests and stdin).
+    public func load(text: String, path: String) -> ConfigLoadResult {
+        let (tree, syntax) = loadTree(text: text, path: path)
+        return decode(tree: tree, syntax: syntax, path: path)
+    }
+
+    private func decode(tree: HOCONValue, syntax: [Diagnostic], path: String) -> ConfigLoadResult {
+        let sink = DiagnosticSink()
+        sink.add(contentsOf: syntax)
+        if syntax.contains(where: { $0.code == .hoconIncludeMissing && $0.location == nil }) {
+            return ConfigLoadResult(tree: tree, config: nil, diagnostics: sink.diagnostics)
+        }
+        let context = DecodingContext(sink: sink, environment: environment, configDirectory: (path as NSString).deletingLastPathComponent)
+        let config = BrokerConfig(tree: tree, file: path, context: context)
+        return ConfigLoadResult(tree: tree, config: config, diagnostics: sink.diagnostics)
+    }
+
     /// The resolved HOCON tree of `path`, and the syntax problems found.
     public func loadTree(path: String) -> (tree: HOCONValue, diagnostics: [Diagnostic]) {
         var resolver = HOCONResolver(fileSystem: fileSystem, environment: environment)
@@ -30,4 +54,14 @@ public struct ConfigLoader: Sendable {
         let tree = resolver.resolve()
         return (tree, resolver.diagnostics)
     }
+}
+
+/// What loading a config gives: the tree (for `config show`), the typed model, and every
+/// diagnostic in the order found.
+public struct ConfigLoadResult: Sendable {
+    public let tree: HOCONValue
+    public let config: BrokerConfig?
+    public let diagnostics: [Diagnostic]
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }

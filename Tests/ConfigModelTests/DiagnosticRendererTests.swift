@@ -12,7 +12,7 @@ import Testing
         )
         #expect(
             DiagnosticRenderer.render(diagnostic) == """
-                etc/emqx.conf:12:27: error: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version [tls-version-unknown]
+                etc/emqx.conf:12:27: error[tls-version-unknown]: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version
                   hint: use tlsv1.3, tlsv1.2, tlsv1.1 or tlsv1
 
                 """)
@@ -31,7 +31,7 @@ import Testing
         #expect(order == ["included file", "zeroth", "first", "second", "the root \"dashboard\" is not checked"])
         #expect(
             DiagnosticRenderer.render(diagnostics).split(separator: "\n").last
-                == "note: the root \"dashboard\" is not checked [root-not-checked]")
+                == "note[root-not-checked]: the root \"dashboard\" is not checked")
         #expect(DiagnosticRenderer.summary(diagnostics) == "3 errors, 1 warning")
         #expect(DiagnosticRenderer.summary([]) == "0 errors, 0 warnings")
     }

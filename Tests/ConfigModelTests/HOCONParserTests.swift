@@ -154,7 +154,7 @@ import Testing
     @Test func undefinedAndCyclicSubstitutionsAreLocated() {
         let (_, diagnostics) = tree("a = ${nope}\nb = ${c}\nc = ${b}\n")
         let rendered = DiagnosticRenderer.render(diagnostics)
-        #expect(rendered.contains("test.conf:1:5: error: ${nope} is not defined in the config or the environment [hocon-substitution]"))
+        #expect(rendered.contains("test.conf:1:5: error[hocon-substitution]: ${nope} is not defined in the config or the environment"))
         #expect(rendered.contains("refers to itself"))
     }
 
@@ -224,8 +224,8 @@ import Testing
         #expect(text(object, "good.three") == "3")
         #expect(text(object, "listeners.ssl.default.ok") == "yes")
         let rendered = DiagnosticRenderer.render(diagnostics)
-        #expect(rendered.contains("test.conf:2:15: error: \":\" and \"=\" cannot appear in an unquoted value; quote it"))
-        #expect(rendered.contains("test.conf:3:10: error: this string has no closing quote"))
+        #expect(rendered.contains("test.conf:2:15: error[hocon-syntax]: \":\" and \"=\" cannot appear in an unquoted value; quote it"))
+        #expect(rendered.contains("test.conf:3:10: error[hocon-syntax]: this string has no closing quote"))
     }
 
     @Test func unclosedBracesAndBracketsNameWhereTheyOpened() {
@@ -238,7 +238,7 @@ import Testing
     @Test func badEscapesAndForbiddenCharactersAreReported() {
         let (_, diagnostics) = tree("a = \"C:\\path\"\nb = `tick`\n")
         let rendered = DiagnosticRenderer.render(diagnostics)
-        #expect(rendered.contains("test.conf:1:8: error: \"\\p\" is not a valid escape"), "\(rendered)")
-        #expect(rendered.contains("test.conf:2:5: error: \"`\" is not allowed here"), "\(rendered)")
+        #expect(rendered.contains("test.conf:1:8: error[hocon-syntax]: \"\\p\" is not a valid escape"), "\(rendered)")
+        #expect(rendered.contains("test.conf:2:5: error[hocon-syntax]: \"`\" is not allowed here"), "\(rendered)")
     }
 }

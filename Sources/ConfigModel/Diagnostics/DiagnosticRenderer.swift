@@ -1,7 +1,7 @@
 /// Renders diagnostics as stable text: sorted by place, then severity, then code, so that the
 /// same config always gives byte-identical output (golden files, CI diffs).
 ///
-///     emqx.conf:12:27: error: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version [tls-version-unknown]
+///     emqx.conf:12:27: error[tls-version-unknown]: listeners.ssl.default.ssl_options.versions: "tlsv1.4" is not a TLS version
 ///       hint: use tlsv1.3, tlsv1.2, tlsv1.1 or tlsv1
 public enum DiagnosticRenderer {
     public static func render(_ diagnostics: [Diagnostic]) -> String {
@@ -11,9 +11,9 @@ public enum DiagnosticRenderer {
     public static func render(_ diagnostic: Diagnostic) -> String {
         var line = ""
         if let location = diagnostic.location { line += "\(location): " }
-        line += "\(diagnostic.severity.rawValue): "
-        if let keyPath = diagnostic.keyPath { line += "\(keyPath): " }
-        line += "\(diagnostic.message) [\(diagnostic.code)]\n"
+        line += "\(diagnostic.severity.rawValue)[\(diagnostic.code)]: "
+        if let keyPath = diagnostic.keyPath, !keyPath.isEmpty { line += "\(keyPath): " }
+        line += "\(diagnostic.message)\n"
         if !diagnostic.hint.isEmpty { line += "  hint: \(diagnostic.hint)\n" }
         return line
     }

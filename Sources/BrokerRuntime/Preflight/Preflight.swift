@@ -1,0 +1,163 @@
+public import CertTools
+public import ConfigModel
+public import Foundation
+
+/// The checks `serve` runs on the files behind a config before it binds anything, shared with
+/// `config check` so that the check does exactly what start-up does (user-needs #2).
+///
+/// Time, the environment and the working directory are inputs, so tests can run it at a
+/// fixed time against files they made.
+public struct Preflight: Sendable {
+    public var environment: [String: String]
+    /// Relative paths in the config are read from here, as EMQX reads them from its root.
+    public var workingDirectory: String
+    public var now: Date
+    /// A leaf that expires sooner than this gets a warning. Default 30 days.
+    public var expiryWarning: TimeInterval = 30 * 86400
+    public var catalog: CipherSuiteCatalog
+
+    public init(
+        environment: [String: String],
+        workingDirectory: String = FileManager.default.currentDirectoryPath,
+        now: Date = Date(),
+        catalog: CipherSuiteCatalog = .linked
+    ) {
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.now = now
+        self.catalog = catalog
+    }
+
+    /// Every problem found, in no particular order (the renderer sorts).
+    public func run(_ config: BrokerConfig) -> [Diagnostic] {
+        let sink = DiagnosticSink()
+        // Implicit ws/wss listeners are not served, and their default files are EMQX's
+        // install layout, not the user's: checking them would only be noise.
+        for listener in config.listeners where listener.enable && (listener.type.isServed || !listener.isImplicit) {
+            if let ssl = listener.sslOptions {
+                checkListener(listener, ssl: ssl, psk: config.pskAuthentication, sink: sink)
+            }
+            if !listener.type.isServed && !listener.isImplicit {
+                sink.report(
+                    .listenerNotServed, .note, listener.location, listener.keyPath,
+                    "\(listener.type.rawValue) listeners are checked but not served by emqxctl serve"
+                )
+            }
+        }
+        for client in config.sslClients where client.enable {
+            checkClient(client, sink: sink)
+        }
+        checkPSK(config, sink: sink)
+        return sink.diagnostics
+    }
+
+    // MARK: Listeners
+
+    private func checkListener(_ listener: ListenerConfig, ssl: SSLOptions, psk: PSKAuthenticationConfig, sink: DiagnosticSink) {
+        let context = FileContext(preflight: self, sink: sink, owner: listener)
+        let chain = context.certificates(ssl.certfile)
+        let key = context.privateKey(ssl.keyfile, password: ssl.password)
+        let authorities = ssl.cacertfile.value.isEmpty ? nil : context.certificates(ssl.cacertfile)
+        if let leaf = chain?.first {
+            if let key, !key.matches(leaf) {
+                sink.report(
+                    .keyMismatch, .error, ssl.keyfile.location ?? ssl.location, ssl.keyfile.keyPath,
+                    "the key in \(ssl.keyfile.value) does not belong to the certificate in \(ssl.certfile.value) (\(leaf.subject))",
+                    hint: "pair each certificate with the key it was issued for; cert inspect shows a \"public key SHA-256\" for both"
+                )
+            }
+            checkValidity(leaf, file: ssl.certfile, sink: sink)
+            if listener.type != .quic, leaf.subjectAlternativeNames.isEmpty {
+                sink.report(
+                    .certificateNoSAN, .warning, ssl.certfile.location ?? ssl.location, ssl.certfile.keyPath,
+                    "the certificate \(leaf.subject) has no subjectAltName, so clients that verify the host name (most do) will reject it",
+                    hint: "issue it with SANs for every name and address clients use (emqxctl cert issue server NAME --san …)"
+                )
+            }
+            if let authorities, let chain { checkChain(chain, authorities: authorities, ssl: ssl, sink: sink) }
+            if let ocsp = ssl.ocsp, ocsp.enableOCSPStapling, let issuerPath = ocsp.issuerPEM,
+                let issuer = context.certificates(issuerPath)?.first, !leaf.isIssued(by: issuer)
+            {
+                sink.report(
+                    .ocspIssuerMismatch, .error, issuerPath.location, issuerPath.keyPath,
+                    "\(issuerPath.value) (\(issuer.subject)) did not issue the listener's certificate, which was issued by \(leaf.issuer)",
+                    hint: "issuer_pem must be the CA certificate that signed certfile's first certificate"
+                )
+            }
+        }
+        if let dhfile = ssl.dhfile { _ = context.readable(dhfile) }
+        if listener.type != .quic {
+            checkCiphers(ssl, listener: listener, certificateKey: chain?.first?.publicKeyDescription, psk: psk, sink: sink)
+        }
+    }
+
+    private func checkValidity(_ leaf: Certificate, file: Located<String>, sink: DiagnosticSink) {
+        if leaf.notAfter < now {
+            sink.report(
+                .certificateExpired, .error, file.location, file.keyPath,
+                "the certificate \(leaf.subject) in \(file.value) expired on \(Self.day(leaf.notAfter))",
+                hint: "renew it; every client will refuse it until then"
+            )
+        } else if leaf.notBefore > now {
+            sink.report(
+                .certificateExpired, .error, file.location, file.keyPath,
+                "the certificate \(leaf.subject) in \(file.value) is not valid until \(Self.day(leaf.notBefore))",
+                hint: "check this machine's clock"
+            )
+        } else if leaf.notAfter.timeIntervalSince(now) < expiryWarning {
+            let days = Int(leaf.notAfter.timeIntervalSince(now) / 86400)
+            sink.report(
+                .certificateExpiring, .warning, file.location, file.keyPath,
+                "the certificate \(leaf.subject) in \(file.value) expires in \(days) day\(days == 1 ? "" : "s") (\(Self.day(leaf.notAfter)))",
+                hint: "renew it before then"
+            )
+        }
+    }
+
+    /// The served chain against cacertfile. An unknown issuer is only a warning: cacertfile is
+    /// what the listener trusts for *clients*, and a server certificate from another CA is fine.
+    private func checkChain(_ chain: [Certificate], authorities: [Certificate], ssl: SSLOptions, sink: DiagnosticSink) {
+        let verifier = ChainVerifier(trustAnchors: authorities, strict: false)
+        guard case .failure(let failure) = verifier.verify(chain, purpose: .server, at: now) else { return }
+        if failure.depth == 0 && (failure.code == .expired || failure.code == .notYetValid) { return }  // reported above
+        let severity: Diagnostic.Severity = failure.code == .unknownIssuer ? .warning : .error
+        sink.report(
+            .chainInvalid, severity, ssl.certfile.location ?? ssl.location, ssl.certfile.keyPath,
+            "the chain in \(ssl.certfile.value) does not verify against \(ssl.cacertfile.value): \(failure.message)",
+            hint: failure.hint
+        )
+    }
+
+    // MARK: Outbound TLS and PSK
+
+    private func checkClient(_ client: SSLClientConfig, sink: DiagnosticSink) {
+        let context = FileContext(preflight: self, sink: sink, owner: nil)
+        let certificate = client.certfile.flatMap { context.certificates($0)?.first }
+        let key = client.keyfile.flatMap { context.privateKey($0, password: client.password) }
+        if let cacertfile = client.cacertfile, !cacertfile.value.isEmpty { _ = context.certificates(cacertfile) }
+        if let certificate, let key, let keyfile = client.keyfile, !key.matches(certificate) {
+            sink.report(
+                .keyMismatch, .error, keyfile.location, keyfile.keyPath,
+                "the key in \(keyfile.value) does not belong to the certificate in \(client.certfile!.value) (\(certificate.subject))"
+            )
+        }
+        if let certificate, let certfile = client.certfile { checkValidity(certificate, file: certfile, sink: sink) }
+    }
+
+    private func checkPSK(_ config: BrokerConfig, sink: DiagnosticSink) {
+        let psk = config.pskAuthentication
+        // EMQX imports init_file at start whether or not PSK is enabled, so check it either way.
+        if let file = psk.initFile {
+            let context = FileContext(preflight: self, sink: sink, owner: nil)
+            _ = context.readable(file, code: .pskInitFile)
+        }
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: date)
+    }
+}

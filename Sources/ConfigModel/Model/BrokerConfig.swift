@@ -1,0 +1,127 @@
+/// The typed view of an `emqx.conf`: what `config check` checks and `serve` runs.
+public struct BrokerConfig: Sendable {
+    /// Every listener, implicit defaults included, sorted by type then name.
+    public var listeners: [ListenerConfig] = []
+    public var pskAuthentication = PSKAuthenticationConfig()
+    public var crlCache = CRLCacheConfig()
+    /// The `ssl` blocks of outbound connections (authentication, authorization, bridges, …).
+    public var sslClients: [SSLClientConfig] = []
+    /// The main config file.
+    public var file: String
+
+    public init(file: String) { self.file = file }
+
+    public func listener(_ id: String) -> ListenerConfig? { listeners.first { $0.id == id } }
+
+    /// Listeners that are enabled and that `serve` runs.
+    public var servedListeners: [ListenerConfig] { listeners.filter { $0.enable && $0.type.isServed } }
+}
+
+/// The roots whose `ssl` blocks are outbound TLS connections, checked as client options.
+let outboundRoots: Set<String> = ["authentication", "authorization", "bridges", "connectors", "actions", "sources", "gateway"]
+
+extension BrokerConfig {
+    /// Decodes the resolved tree; problems go to `context.sink`.
+    init(tree: HOCONValue, file: String, context: DecodingContext) {
+        self.init(file: file)
+        var root = ObjectReader(tree, keyPath: "", sink: context.sink)
+        if let value = root.value("listeners") {
+            listeners = Self.listeners(value, context: context)
+        } else {
+            listeners = [ListenerType.tcp, .ssl, .ws, .wss].map { ListenerConfig.implicitDefault($0, context: context) }
+        }
+        if root.value("psk_authentication") != nil {
+            var reader = root.object("psk_authentication")
+            pskAuthentication = PSKAuthenticationConfig(&reader, context: context)
+        }
+        if root.value("crl_cache") != nil {
+            var reader = root.object("crl_cache")
+            crlCache = CRLCacheConfig(&reader)
+        }
+        for key in root.object.keys where !root.declared.contains(key) {
+            root.declare([key])
+            let location = root.object.keyLocation(key)
+            if outboundRoots.contains(key), let value = root.object[key] {
+                sslClients += Self.sslClients(in: value, keyPath: key, context: context)
+                context.sink.report(
+                    .rootNotChecked, .note, location, key, "not checked by emqxctl, except the TLS options of its ssl blocks")
+            } else if EnvironmentOverrides.emqxRoots.contains(key) {
+                context.sink.report(.rootNotChecked, .note, location, key, "not checked by emqxctl (its syntax is)")
+            } else {
+                let suggestion = Suggestion.closest(to: key, in: EnvironmentOverrides.emqxRoots)
+                context.sink.report(
+                    .unknownKey, .warning, location, key,
+                    "\"\(key)\" is not a root of EMQX 5's config" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? ""),
+                    hint: "EMQX ignores it"
+                )
+            }
+        }
+        ConfigRules.check(self, sink: context.sink)
+    }
+
+    private static func listeners(_ value: HOCONValue, context: DecodingContext) -> [ListenerConfig] {
+        var reader = ObjectReader(value, keyPath: "listeners", sink: context.sink)
+        var result: [ListenerConfig] = []
+        for type in ListenerType.allCases {
+            let typeValue = reader.value(type.rawValue)
+            var names = ObjectReader(typeValue, keyPath: "listeners.\(type.rawValue)", sink: context.sink)
+            var sawDefault = false
+            for name in names.object.keys {
+                names.declare([name])
+                let listenerValue = names.object[name]!
+                if name == "default" { sawDefault = true }
+                if listenerValue.scalarText == "marked_for_deletion" { continue }
+                guard Self.isValidName(name) else {
+                    context.sink.report(
+                        .listenerName, .error, names.object.keyLocation(name), names.path(name),
+                        "\"\(name)\" is not a valid listener name",
+                        hint: "use letters and digits, then letters, digits, - or _ (^[A-Za-z0-9]+[A-Za-z0-9-_]*$)"
+                    )
+                    continue
+                }
+                var listener = ObjectReader(listenerValue, keyPath: names.path(name), sink: context.sink)
+                var config = ListenerConfig(type: type, name: name, reader: &listener, context: context)
+                config.location = names.object.keyLocation(name)
+                result.append(config)
+            }
+            names.finish()
+            if !sawDefault && type != .quic {
+                result.append(.implicitDefault(type, context: context))
+            }
+        }
+        reader.finish()
+        return result.sorted { ($0.type, $0.name) < ($1.type, $1.name) }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" || $0 == "_" }
+    }
+
+    /// Every object under a key named `ssl` below `value`; array elements are numbered from
+    /// 1, as EMQX's paths are.
+    private static func sslClients(in value: HOCONValue, keyPath: String, context: DecodingContext) -> [SSLClientConfig] {
+        switch value.kind {
+        case .object(let object):
+            return object.keys.flatMap { key -> [SSLClientConfig] in
+                let child = object[key]!
+                let childPath = "\(keyPath).\(key)"
+                if key == "ssl", child.object != nil {
+                    var reader = ObjectReader(child, keyPath: childPath, sink: context.sink)
+                    return [SSLClientConfig(&reader, context: context)]
+                }
+                return sslClients(in: child, keyPath: childPath, context: context)
+            }
+        case .array(let elements):
+            return elements.enumerated().flatMap { sslClients(in: $1, keyPath: "\(keyPath).\($0 + 1)", context: context) }
+        default:
+            return []
+        }
+    }
+}
+
+extension Unicode.Scalar {
+    var isASCIIAlphanumeric: Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// `config show`: the effective config as HOCON, with every default filled in for the roots
+/// emqxctl models and secrets replaced by `******`. Other roots are printed as resolved.
+public enum EffectiveConfig {
+    public static func render(_ config: BrokerConfig, tree: HOCONValue) -> String {
+        var roots: [(String, Node)] = [
+            ("listeners", listeners(config)), ("psk_authentication", psk(config.pskAuthentication)),
+            ("crl_cache", crlCache(config.crlCache)),
+        ]
+        for key in tree.object?.keys ?? [] where !roots.contains(where: { $0.0 == key }) {
+            roots.append((key, node(tree.object![key]!, key: key)))
+        }
+        return roots.map { "\($0.0) \(write($0.1, indent: 0))\n" }.joined()
+    }
+
+    indirect enum Node {
+        case object([(String, Node)])
+        case array([Node])
+        case text(String)
+        case literal(String)
+    }
+
+    private static func listeners(_ config: BrokerConfig) -> Node {
+        let types = ListenerType.allCases.compactMap { type -> (String, Node)? in
+            let named = config.listeners.filter { $0.type == type }
+            guard !named.isEmpty else { return nil }
+            return (type.rawValue, .object(named.map { ($0.name, listener($0)) }))
+        }
+        return .object(types)
+    }
+
+    private static func listener(_ listener: ListenerConfig) -> Node {
+        var fields: [(String, Node)] = [
+            ("enable", .literal("\(listener.enable)")),
+            ("bind", .text(listener.bind.value.description)),
+            ("max_connections", .literal(listener.maxConnections.map(String.init) ?? "infinity")),
+            ("access_rules", .array(listener.accessRules.map { .text($0.description) })),
+            ("proxy_protocol", .literal("\(listener.proxyProtocol)")),
+            ("proxy_protocol_timeout", .literal(listener.proxyProtocolTimeout.description)),
+            ("mountpoint", .text(listener.mountpoint)),
+        ]
+        if listener.type != .quic {
+            let tcp = listener.tcpOptions
+            var tcpFields: [(String, Node)] = [
+                ("backlog", .literal("\(tcp.backlog)")), ("send_timeout", .literal(tcp.sendTimeout.description)),
+                ("nodelay", .literal("\(tcp.nodelay)")), ("nolinger", .literal("\(tcp.nolinger)")),
+                ("reuseaddr", .literal("\(tcp.reuseaddr)")), ("keepalive", .text(tcp.keepalive)),
+            ]
+            if let recbuf = tcp.recbuf { tcpFields.append(("recbuf", .literal(ConfigByteSize.render(recbuf)))) }
+            if let sndbuf = tcp.sndbuf { tcpFields.append(("sndbuf", .literal(ConfigByteSize.render(sndbuf)))) }
+            fields.append(("tcp_options", .object(tcpFields)))
+        }
+        if let ssl = listener.sslOptions { fields.append(("ssl_options", sslOptions(ssl, type: listener.type))) }
+        return .object(fields)
+    }
+
+    private static func sslOptions(_ ssl: SSLOptions, type: ListenerType) -> Node {
+        var fields: [(String, Node)] = [
+            ("certfile", .text(ssl.certfile.value)), ("keyfile", .text(ssl.keyfile.value)),
+            ("cacertfile", .text(ssl.cacertfile.value)),
+        ]
+        if ssl.password != nil { fields.append(("password", .text("******"))) }
+        fields += [
+            ("verify", .literal(ssl.verify.rawValue)), ("fail_if_no_peer_cert", .literal("\(ssl.failIfNoPeerCert)")),
+            ("depth", .literal("\(ssl.depth)")), ("versions", .array(ssl.versions.value.map { .text($0.rawValue) })),
+            ("ciphers", .array(ssl.ciphers.value.map { .text($0) })),
+            ("honor_cipher_order", .literal("\(ssl.honorCipherOrder)")),
+            ("secure_renegotiate", .literal("\(ssl.secureRenegotiate)")),
+            ("client_renegotiation", .literal("\(ssl.clientRenegotiation)")),
+            ("reuse_sessions", .literal("\(ssl.reuseSessions)")),
+            ("handshake_timeout", .literal(ssl.handshakeTimeout.description)),
+        ]
+        if let dhfile = ssl.dhfile { fields.append(("dhfile", .text(dhfile.value))) }
+        if type == .ssl {
+            fields.append(("enable_crl_check", .literal("\(ssl.enableCRLCheck)")))
+            let ocsp = ssl.ocsp ?? OCSPConfig()
+            var ocspFields: [(String, Node)] = [("enable_ocsp_stapling", .literal("\(ocsp.enableOCSPStapling)"))]
+            if let url = ocsp.responderURL { ocspFields.append(("responder_url", .text(url.value))) }
+            if let issuer = ocsp.issuerPEM { ocspFields.append(("issuer_pem", .text(issuer.value))) }
+            ocspFields += [
+                ("refresh_interval", .literal(ocsp.refreshInterval.description)),
+                ("refresh_http_timeout", .literal(ocsp.refreshHTTPTimeout.description)),
+            ]
+            fields.append(("ocsp", .object(ocspFields)))
+        }
+        return .object(fields)
+    }
+
+    private static func psk(_ psk: PSKAuthenticationConfig) -> Node {
+        var fields: [(String, Node)] = [("enable", .literal("\(psk.enable)"))]
+        if let file = psk.initFile { fields.append(("init_file", .text(file.value))) }
+        fields += [
+            ("separator", .text(psk.separator)), ("chunk_size", .literal("\(psk.chunkSize)")),
+            ("secret_encoding", .literal(psk.secretEncoding.rawValue)),
+        ]
+        return .object(fields)
+    }
+
+    private static func crlCache(_ cache: CRLCacheConfig) -> Node {
+        .object([
+            ("refresh_interval", .literal(cache.refreshInterval.description)),
+            ("http_timeout", .literal(cache.httpTimeout.description)), ("capacity", .literal("\(cache.capacity)")),
+        ])
+    }
+
+    /// Keys whose values are never printed.
+    static func isSecret(_ key: String) -> Bool {
+        let lower = key.lowercased()
+        return ["password", "secret", "cookie", "token", "api_key", "private_key", "psk"].contains { lower.contains($0) }
+    }
+
+    private static func node(_ value: HOCONValue, key: String) -> Node {
+        if isSecret(key), value.object == nil { return .text("******") }
+        switch value.kind {
+        case .object(let object): return .object(object.keys.map { ($0, node(object[$0]!, key: $0)) })
+        case .array(let elements): return .array(elements.map { node($0, key: key) })
+        case .string(let text): return .text(text)
+        case .number(let text): return .literal(text)
+        case .bool(let flag): return .literal("\(flag)")
+        case .null: return .literal("null")
+        }
+    }
+
+    private static func write(_ node: Node, indent: Int) -> String {
+        let pad = String(repeating: "  ", count: indent + 1)
+        switch node {
+        case .object(let fields):
+            guard !fields.isEmpty else { return "{}" }
+            let body = fields.map { key, value -> String in
+                let separator = if case .object = value { " " } else { " = " }
+                return "\(pad)\(quoteKey(key))\(separator)\(write(value, indent: indent + 1))"
+            }
+            return "{\n" + body.joined(separator: "\n") + "\n" + String(repeating: "  ", count: indent) + "}"
+        case .array(let elements):
+            return "[" + elements.map { write($0, indent: indent) }.joined(separator: ", ") + "]"
+        case .text(let text): return quote(text)
+        case .literal(let text): return text
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func quoteKey(_ key: String) -> String {
+        key.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "-" } && !key.isEmpty ? key : quote(key)
+    }
+}

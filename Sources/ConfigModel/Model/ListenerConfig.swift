@@ -1,0 +1,138 @@
+/// One `listeners.<type>.<name>` block, with EMQX's defaults applied.
+public struct ListenerConfig: Sendable {
+    public let type: ListenerType
+    public let name: String
+    /// True for the `default` listener EMQX adds when the config does not write it.
+    public let isImplicit: Bool
+    public var enable = true
+    public var bind: Located<BindAddress>
+    /// nil means `infinity`.
+    public var maxConnections: Int?
+    public var accessRules: [AccessRule] = [AccessRule(parsing: "allow all")!]
+    public var proxyProtocol = false
+    public var proxyProtocolTimeout = ConfigDuration.seconds(3)
+    public var mountpoint = ""
+    public var tcpOptions = TCPOptions()
+    /// ssl, wss and quic listeners.
+    public var sslOptions: SSLOptions?
+    /// Where the listener's key is written (nil for an implicit one).
+    public var location: SourceLocation?
+
+    /// `ssl:default`.
+    public var id: String { "\(type.rawValue):\(name)" }
+    /// `listeners.ssl.default`.
+    public var keyPath: String { "listeners.\(type.rawValue).\(name)" }
+
+    /// The implicit `default` listener of `type`, as EMQX adds it.
+    static func implicitDefault(_ type: ListenerType, context: DecodingContext) -> ListenerConfig {
+        var reader = ObjectReader(nil, keyPath: "listeners.\(type.rawValue).default", sink: context.sink)
+        return ListenerConfig(type: type, name: "default", reader: &reader, implicit: true, context: context)
+    }
+
+    init(type: ListenerType, name: String, reader: inout ObjectReader, implicit: Bool = false, context: DecodingContext) {
+        self.type = type
+        self.name = name
+        self.isImplicit = implicit
+        location = reader.location
+        enable = reader.bool("enable", default: true, aliases: ["enabled"])
+        bind = Located(BindAddress(address: nil, port: type.defaultPort ?? 14567), at: nil, keyPath: reader.path("bind"))
+        if let value = reader.value("bind") {
+            switch value.scalarText.map(BindAddress.parse) {
+            case .success(let address)?:
+                bind = Located(address, at: value.location, keyPath: reader.path("bind"))
+            case .failure(let error)?:
+                reader.sink.report(
+                    .bindInvalid, .error, value.location, reader.path("bind"), error.reason,
+                    hint: "write a port (8883) or a quoted \"IP:PORT\" (\"0.0.0.0:8883\")")
+            case nil:
+                reader.invalid("bind", value, "expected a port or \"IP:PORT\"")
+            }
+        }
+        maxConnections = Self.maxConnections(&reader)
+        proxyProtocol = reader.bool("proxy_protocol", default: false)
+        proxyProtocolTimeout = reader.duration("proxy_protocol_timeout", default: .seconds(3))
+        mountpoint = reader.string("mountpoint", default: "")
+        accessRules = Self.accessRules(&reader) ?? accessRules
+        reader.noEffect(["acceptors"], why: "SwiftNIO accepts on its event loops")
+        reader.noEffect(
+            ["zone", "limiter", "enable_authn", "max_conn_rate", "messages_rate", "bytes_rate"], why: "not implemented by emqxctl serve yet"
+        )
+        if type != .quic {
+            var tcp = reader.object("tcp_options")
+            tcpOptions = TCPOptions(&tcp)
+        }
+        if type.usesTLS {
+            if let value = reader.value("ssl_options") {
+                var ssl = ObjectReader(value, keyPath: reader.path("ssl_options"), sink: context.sink)
+                sslOptions = SSLOptions(&ssl, listenerType: type, context: context)
+            } else {
+                sslOptions = .defaults(keyPath: reader.path("ssl_options"), context: context)
+            }
+        }
+        switch type {
+        case .ws, .wss:
+            reader.declare(["websocket"])
+        case .quic:
+            reader.declare(Self.quicKeys)
+        default:
+            break
+        }
+        reader.finish()
+    }
+
+    /// The QUIC transport keys of EMQX 5.8 (checked only for spelling: quic is not served).
+    static let quicKeys = [
+        "ciphers", "idle_timeout", "handshake_idle_timeout", "keep_alive_interval", "keepalive_interval",
+        "peer_bidi_stream_count", "peer_unidi_stream_count", "retry_memory_limit", "load_balancing_mode",
+        "max_operations_per_drain", "send_buffering_enabled", "pacing_enabled", "migration_enabled",
+        "datagram_receive_enabled", "server_resumption_level", "minimum_mtu", "maximum_mtu",
+        "mtu_discovery_search_complete_timeout_us", "mtu_discovery_missing_probe_count", "max_binding_stateless_operations",
+        "stateless_operation_expiration_ms", "disconnect_timeout_ms", "stream_recv_window_default",
+        "stream_recv_buffer_default", "conn_flow_control_window", "max_stateless_operations", "initial_window_packets",
+        "send_idle_timeout_ms", "initial_rtt_ms", "max_ack_delay_ms", "keep_alive_interval_ms", "congestion_control_algorithm",
+        "ecn_enabled", "hystart_enabled", "tls_server_max_send_buffer", "tls_client_max_send_buffer",
+        "stream_multi_receive_enabled", "max_worker_queue_delay_us",
+    ]
+
+    private static func maxConnections(_ reader: inout ObjectReader) -> Int? {
+        guard let value = reader.value("max_connections") else { return nil }
+        if value.scalarText == "infinity" { return nil }
+        guard let text = value.scalarText, let count = Int(text), count > 0 else {
+            reader.sink.report(
+                .maxConnectionsInvalid, .error, value.location, reader.path("max_connections"),
+                "\"\(value.scalarText ?? value.kindName)\" is not a positive number or infinity"
+            )
+            return nil
+        }
+        return count
+    }
+
+    /// `access_rules`: each element may hold several comma-separated rules; every bad one is
+    /// listed in one diagnostic, as EMQX does.
+    private static func accessRules(_ reader: inout ObjectReader) -> [AccessRule]? {
+        guard let value = reader.value("access_rules") else { return nil }
+        guard case .array(let elements) = value.kind else {
+            reader.invalid("access_rules", value, "expected an array of rules such as [\"allow 10.0.0.0/8\", \"deny all\"]")
+            return nil
+        }
+        var rules: [AccessRule] = []
+        var bad: [String] = []
+        for element in elements {
+            guard let text = element.scalarText else {
+                bad.append(element.kindName)
+                continue
+            }
+            for piece in text.split(separator: ",").map({ String($0).trimmingWhitespace }) where !piece.isEmpty {
+                if let rule = AccessRule(parsing: piece) { rules.append(rule) } else { bad.append(piece) }
+            }
+        }
+        if !bad.isEmpty {
+            reader.sink.report(
+                .accessRuleInvalid, .error, value.location, reader.path("access_rules"),
+                "invalid rule\(bad.count == 1 ? "" : "s"): \(bad.map { "\"\($0)\"" }.joined(separator: ", "))",
+                hint: "each rule is \"allow\" or \"deny\", a space, then all, an IP address, or a CIDR (10.0.0.0/8, 2001:db8::/32)"
+            )
+        }
+        return rules
+    }
+}

@@ -1,0 +1,82 @@
+/// A listener's `ssl_options` (ssl, wss and quic), with EMQX 5.8's defaults.
+public struct SSLOptions: Sendable {
+    public var certfile: Located<String>
+    public var keyfile: Located<String>
+    /// `""` means no CA file.
+    public var cacertfile: Located<String>
+    public var password: Located<Secret>?
+    public var verify = VerifyMode.verifyNone
+    public var failIfNoPeerCert = false
+    public var depth = 10
+    public var versions: Located<[TLSVersion]>
+    public var ciphers: Located<[String]>
+    public var honorCipherOrder = true
+    public var secureRenegotiate = true
+    public var clientRenegotiation = true
+    public var reuseSessions = true
+    public var handshakeTimeout = ConfigDuration.seconds(15)
+    public var dhfile: Located<String>?
+    public var ocsp: OCSPConfig?
+    public var enableCRLCheck = false
+    public var location: SourceLocation?
+
+    /// The defaults of the implicit ssl:default listener: the three files under etc/certs.
+    static func defaults(keyPath: String, context: DecodingContext) -> SSLOptions {
+        var reader = ObjectReader(nil, keyPath: keyPath, sink: context.sink)
+        return SSLOptions(&reader, listenerType: .ssl, context: context)
+    }
+
+    init(_ reader: inout ObjectReader, listenerType: ListenerType, context: DecodingContext) {
+        location = reader.location
+        func file(_ key: String, _ fallback: String) -> Located<String> {
+            context.expandPath(reader.located(key) ?? Located(fallback, at: nil, keyPath: reader.path(key)))
+        }
+        certfile = file("certfile", "${EMQX_ETC_DIR}/certs/cert.pem")
+        keyfile = file("keyfile", "${EMQX_ETC_DIR}/certs/key.pem")
+        cacertfile = file("cacertfile", "${EMQX_ETC_DIR}/certs/cacert.pem")
+        password = reader.secret()
+        verify = reader.choice("verify", default: .verifyNone)
+        failIfNoPeerCert = reader.bool("fail_if_no_peer_cert", default: false)
+        depth = reader.integer("depth", default: 10, range: 0...Int.max)
+        versions = reader.tlsVersions()
+        ciphers = reader.cipherNames()
+        honorCipherOrder = reader.bool("honor_cipher_order", default: true)
+        secureRenegotiate = reader.bool("secure_renegotiate", default: true)
+        clientRenegotiation = reader.bool("client_renegotiation", default: true)
+        reuseSessions = reader.bool("reuse_sessions", default: true)
+        handshakeTimeout = reader.duration("handshake_timeout", default: .seconds(15))
+        dhfile = reader.located("dhfile").map(context.expandPath)
+        reader.noEffect(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")
+        reader.noEffect(["cacerts"], why: "deprecated since EMQX 5.1.4")
+        reader.noEffect(["user_lookup_fun"], why: "PSK lookups go to emqxctl's PSK store")
+        reader.noEffect(["partial_chain", "verify_peer_ext_key_usage"], why: "EMQX Enterprise options that emqxctl does not enforce")
+        switch listenerType {
+        case .ssl:
+            reader.noEffect(["gc_after_handshake"], why: "emqxctl does not run Erlang's garbage collector")
+            let ocspReader = reader.value("ocsp")
+            if let ocspReader {
+                var nested = ObjectReader(ocspReader, keyPath: reader.path("ocsp"), sink: context.sink)
+                ocsp = OCSPConfig(&nested, context: context)
+            }
+            enableCRLCheck = reader.bool("enable_crl_check", default: false)
+        case .quic:
+            reader.noEffect(["enable_crl_check", "gc_after_handshake"], why: "EMQX ignores it on quic listeners")
+            rejectOnListener(&reader, key: "ocsp", type: listenerType)
+        default:
+            rejectOnListener(&reader, key: "ocsp", type: listenerType)
+            rejectOnListener(&reader, key: "enable_crl_check", type: listenerType)
+            rejectOnListener(&reader, key: "gc_after_handshake", type: listenerType)
+        }
+        reader.finish()
+    }
+
+    /// OCSP and CRL options exist only on ssl listeners; say so instead of "unknown key".
+    private func rejectOnListener(_ reader: inout ObjectReader, key: String, type: ListenerType) {
+        guard reader.value(key) != nil else { return }
+        reader.sink.report(
+            .unsupportedOnListener, .error, reader.keyLocation(key), reader.path(key),
+            "\(key) is not supported on \(type.rawValue) listeners (EMQX rejects it there)",
+            hint: "OCSP stapling and CRL checks work on ssl listeners only; move this to a listeners.ssl.<name> block"
+        )
+    }
+}

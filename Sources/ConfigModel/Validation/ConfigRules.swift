@@ -1,0 +1,118 @@
+import Foundation
+
+/// Cross-field rules on values alone (no files): EMQX's validators, plus the footguns users
+/// hit (user-needs #11). File and crypto checks are BrokerRuntime's preflight.
+enum ConfigRules {
+    static func check(_ config: BrokerConfig, sink: DiagnosticSink) {
+        for listener in config.listeners where listener.enable {
+            if let ssl = listener.sslOptions { checkPeerVerification(ssl, listener: listener, sink: sink) }
+            if let ocsp = listener.sslOptions?.ocsp, ocsp.enableOCSPStapling { checkOCSP(ocsp, listener: listener, sink: sink) }
+        }
+        checkBindConflicts(config.listeners.filter(\.enable), sink: sink)
+    }
+
+    static func checkPeerVerification(_ ssl: SSLOptions, listener: ListenerConfig, sink: DiagnosticSink) {
+        let path = "\(listener.keyPath).ssl_options"
+        if ssl.failIfNoPeerCert && ssl.verify != .verifyPeer {
+            sink.report(
+                .verifyPeerRequired, .error, ssl.location, "\(path).fail_if_no_peer_cert",
+                "verify must be verify_peer when fail_if_no_peer_cert is true",
+                hint: "set verify = verify_peer, or drop fail_if_no_peer_cert"
+            )
+        }
+        if ssl.enableCRLCheck && ssl.verify != .verifyPeer {
+            sink.report(
+                .verifyPeerRequired, .error, ssl.location, "\(path).enable_crl_check",
+                "verify must be verify_peer when CRL check is enabled",
+                hint: "CRLs are checked against client certificates, which are only asked for with verify_peer"
+            )
+        }
+        if ssl.verify == .verifyPeer && !ssl.failIfNoPeerCert {
+            sink.report(
+                .verifyPeerWithoutRequirement, .warning, ssl.location, "\(path).verify",
+                "verify_peer without fail_if_no_peer_cert = true still lets clients in that send no certificate",
+                hint: "set fail_if_no_peer_cert = true if every client must present a certificate"
+            )
+        }
+        if ssl.verify == .verifyPeer && ssl.cacertfile.value.isEmpty {
+            sink.report(
+                .verifyPeerRequired, .error, ssl.cacertfile.location ?? ssl.location, ssl.cacertfile.keyPath,
+                "verify_peer needs a cacertfile to verify client certificates against"
+            )
+        }
+    }
+
+    static func checkOCSP(_ ocsp: OCSPConfig, listener: ListenerConfig, sink: DiagnosticSink) {
+        let path = "\(listener.keyPath).ssl_options.ocsp"
+        if ocsp.issuerPEM == nil {
+            sink.report(
+                .ocspIncomplete, .error, ocsp.location, "\(path).issuer_pem",
+                "the issuer PEM path is required for OCSP stapling",
+                hint: "set issuer_pem to the certificate of the CA that issued certfile"
+            )
+        }
+        if let url = ocsp.responderURL {
+            if let problem = responderURLProblem(url.value) {
+                sink.report(
+                    .ocspResponderURL, .error, url.location, url.keyPath, problem, hint: "use an http:// or https:// URL with a host")
+            }
+        } else {
+            sink.report(
+                .ocspIncomplete, .error, ocsp.location, "\(path).responder_url",
+                "the responder URL is required for OCSP stapling",
+                hint: "set responder_url to the OCSP responder of the issuing CA (cert inspect shows it as OCSP)"
+            )
+        }
+        if ocsp.refreshInterval < .minutes(1) {
+            sink.report(
+                .ocspInterval, .warning, ocsp.location, "\(path).refresh_interval",
+                "refresh_interval \(ocsp.refreshInterval) is below the minimum of 1m and is raised to 1m"
+            )
+        }
+        if ocsp.refreshHTTPTimeout < .seconds(1) || ocsp.refreshHTTPTimeout > ocsp.refreshInterval {
+            sink.report(
+                .ocspInterval, .error, ocsp.location, "\(path).refresh_http_timeout",
+                "refresh_http_timeout \(ocsp.refreshHTTPTimeout) must be at least 1s and no longer than refresh_interval (\(ocsp.refreshInterval))"
+            )
+        }
+    }
+
+    /// EMQX's normalisation: no scheme means http://; only http and https are fetched.
+    static func responderURLProblem(_ url: String) -> String? {
+        let withScheme = url.contains("://") ? url : "http://" + url
+        guard let schemeEnd = withScheme.range(of: "://") else { return "\"\(url)\" is not a URL" }
+        let scheme = withScheme[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            return "\"\(url)\" uses \(scheme)://, but OCSP responses are fetched over http or https"
+        }
+        let rest = withScheme[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" }.dropFirst() : authority.prefix { $0 != ":" }
+        guard !host.isEmpty, !url.contains(" ") else { return "\"\(url)\" has no host" }
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            guard let port = Int(authority[authority.index(after: colon)...]), (1...65535).contains(port) else {
+                return "\"\(url)\" has an invalid port"
+            }
+        }
+        return nil
+    }
+
+    /// Two enabled listeners on one port collide when either binds all interfaces or both
+    /// bind the same address.
+    static func checkBindConflicts(_ listeners: [ListenerConfig], sink: DiagnosticSink) {
+        for (index, listener) in listeners.enumerated() {
+            for earlier in listeners[..<index] where earlier.bind.value.port == listener.bind.value.port {
+                let a = earlier.bind.value.address
+                let b = listener.bind.value.address
+                guard a == nil || b == nil || a == b, listener.bind.value.port != 0 else { continue }
+                sink.report(
+                    .bindConflict, .error, listener.bind.location ?? listener.location, listener.bind.keyPath,
+                    "\(listener.id) binds \(listener.bind.value), which \(earlier.id) already binds (\(earlier.bind.value))",
+                    hint: listener.isImplicit || earlier.isImplicit
+                        ? "EMQX adds \(listener.isImplicit ? listener.id : earlier.id) implicitly; set \(listener.isImplicit ? listener.keyPath : earlier.keyPath) = marked_for_deletion to remove it, or move one listener to another port"
+                        : "move one of them to another port"
+                )
+            }
+        }
+    }
+}
