@@ -6,6 +6,8 @@ struct HOCONParser {
     private var tokens: [HOCONToken]
     private var position = 0
     private let file: String
+    /// The `[` tokens of the arrays being parsed, innermost last.
+    private var openArrays: [HOCONToken] = []
     private(set) var diagnostics: [Diagnostic] = []
 
     /// Parses `text` as the contents of `file` (used only for locations).
@@ -282,7 +284,9 @@ struct HOCONParser {
                     parts.append(.whitespace(text))
                 }
             case .colon, .equals:
-                if let last = parts.last, case .scalar(_, false, _) = last {
+                if let open = openArrays.last, token.line > open.line {
+                    error("expected ] to close the [ opened at line \(open.line), column \(open.column) before this line", at: open)
+                } else if let last = parts.last, case .scalar(_, false, _) = last {
                     error("\":\" and \"=\" cannot appear in an unquoted value; quote it (\"127.0.0.1:8883\", \"http://…\")", at: token)
                 } else {
                     error("unexpected \(token.kind.name) in a value", at: token)
@@ -303,6 +307,8 @@ struct HOCONParser {
     private mutating func parseArray() throws -> HOCONSyntax.Part {
         let open = current
         position += 1
+        openArrays.append(open)
+        defer { openArrays.removeLast() }
         var elements: [HOCONSyntax.Value] = []
         while true {
             skip { $0 == .newline || $0 == .comma || $0.isWhitespace }

@@ -160,7 +160,9 @@ struct HOCONResolver {
         case .object(let object):
             value = resolve(object: object, location: keyLocation)
         case .pending(let syntax, let directory, let previous, let appends):
-            let resolved = evaluate(syntax, directory: directory)
+            var cyclic = false
+            let resolved = evaluate(syntax, directory: directory, cyclic: &cyclic)
+            node.inCycle = cyclic
             if appends, let new = resolved {
                 // `a += b` means `a = ${?a} [b]`.
                 var elements: [HOCONValue] = []
@@ -183,8 +185,9 @@ struct HOCONResolver {
         return value
     }
 
-    /// Evaluates a value's parts: one part keeps its type; several concatenate.
-    private mutating func evaluate(_ syntax: HOCONSyntax.Value, directory: String) -> HOCONValue? {
+    /// Evaluates a value's parts: one part keeps its type; several concatenate. `cyclic` is set
+    /// when a substitution met a cycle (already reported), so nothing downstream reports again.
+    private mutating func evaluate(_ syntax: HOCONSyntax.Value, directory: String, cyclic: inout Bool) -> HOCONValue? {
         var pieces: [(HOCONValue?, isWhitespace: Bool)] = []
         for part in syntax.parts {
             switch part {
@@ -193,23 +196,30 @@ struct HOCONResolver {
             case .whitespace(let text):
                 pieces.append((HOCONValue(.string(text), at: syntax.location), true))
             case .substitution(let path, let optional, let location):
-                let found = lookup(path, at: location)
-                if found == nil && !optional {
-                    diagnostics.append(
-                        Diagnostic(
-                            .hoconSubstitution, .error, at: location,
-                            "${\(path.joined(separator: "."))} is not defined in the config or the environment",
-                            hint: "define it, or write ${?\(path.joined(separator: "."))} to leave the field out when it is not set"
+                switch lookup(path, at: location) {
+                case .value(let found):
+                    pieces.append((found, false))
+                case .cycle:
+                    cyclic = true
+                    pieces.append((nil, false))
+                case .missing:
+                    if !optional {
+                        diagnostics.append(
+                            Diagnostic(
+                                .hoconSubstitution, .error, at: location,
+                                "${\(path.joined(separator: "."))} is not defined in the config or the environment",
+                                hint: "define it, or write ${?\(path.joined(separator: "."))} to leave the field out when it is not set"
+                            )
                         )
-                    )
+                    }
+                    pieces.append((nil, false))
                 }
-                pieces.append((found, false))
             case .object(let object):
                 let child = MergeObject(location: object.location)
                 apply(object.items, to: child, directory: directory)
                 pieces.append((resolve(object: child, location: object.location), false))
             case .array(let elements, let location):
-                let values = elements.compactMap { evaluate($0, directory: directory) }
+                let values = elements.compactMap { evaluate($0, directory: directory, cyclic: &cyclic) }
                 pieces.append((HOCONValue(.array(values), at: location), false))
             }
         }
@@ -244,24 +254,42 @@ struct HOCONResolver {
         return HOCONValue(.string(text), at: syntax.location)
     }
 
+    enum Lookup {
+        case value(HOCONValue)
+        case missing
+        /// The path leads back into a value being resolved (reported once, here).
+        case cycle
+    }
+
     /// A path in the tree, resolving what it passes through; else an environment variable of
     /// that name (`${HOME}`, `${EMQX_ETC_DIR}`).
-    private mutating func lookup(_ path: [String], at location: SourceLocation) -> HOCONValue? {
+    private mutating func lookup(_ path: [String], at location: SourceLocation) -> Lookup {
         var object = root
         for (index, segment) in path.enumerated() {
             guard let node = object.children[segment], let keyLocation = object.keyLocations[segment] else { break }
-            if index == path.count - 1 { return resolve(node, keyLocation: keyLocation) }
-            if case .object(let child) = node.content {
+            if case .object(let child) = node.content, index < path.count - 1 {
                 object = child
                 continue
             }
-            guard let value = resolve(node, keyLocation: keyLocation)?.object?.value(at: Array(path[(index + 1)...])) else { break }
-            return value
+            if case .resolving = node.state {
+                diagnostics.append(
+                    Diagnostic(
+                        .hoconSubstitution, .error, at: location,
+                        "${\(path.joined(separator: "."))} refers back to itself through a cycle of substitutions"
+                    )
+                )
+                return .cycle
+            }
+            let resolved = resolve(node, keyLocation: keyLocation)
+            if node.inCycle { return .cycle }
+            let rest = Array(path[(index + 1)...])
+            guard let value = rest.isEmpty ? resolved : resolved?.object?.value(at: rest) else { break }
+            return .value(value)
         }
         if let text = environment[path.joined(separator: ".")] {
-            return HOCONValue(.string(text), at: location)
+            return .value(HOCONValue(.string(text), at: location))
         }
-        return nil
+        return .missing
     }
 
     /// An unquoted scalar is a number, a boolean or null when it reads as one; otherwise a string.
@@ -309,6 +337,8 @@ final class MergeNode {
 
     let content: Content
     var state = State.idle
+    /// Whether resolving it ran into a substitution cycle.
+    var inCycle = false
 
     init(_ content: Content) { self.content = content }
 }

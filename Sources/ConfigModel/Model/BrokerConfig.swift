@@ -48,11 +48,13 @@ extension BrokerConfig {
             } else if EnvironmentOverrides.emqxRoots.contains(key) {
                 context.sink.report(.rootNotChecked, .note, location, key, "not checked by emqxctl (its syntax is)")
             } else {
+                // A near miss of a real root is almost certainly a typo that silently drops
+                // settings, so it is an error; anything else is only a warning.
                 let suggestion = Suggestion.closest(to: key, in: EnvironmentOverrides.emqxRoots)
                 context.sink.report(
-                    .unknownKey, .warning, location, key,
+                    .unknownKey, suggestion == nil ? .warning : .error, location, key,
                     "\"\(key)\" is not a root of EMQX 5's config" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? ""),
-                    hint: "EMQX ignores it"
+                    hint: "EMQX ignores unknown roots, so nothing under it takes effect"
                 )
             }
         }
