@@ -74,9 +74,14 @@ let package = Package(
         // Test-only helpers: run real peers (openssl, the built binary) with deadlines.
         .target(name: "EmqxTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "CertToolsTests", dependencies: ["CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
-        .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], swiftSettings: strictSwift),
+        .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], exclude: ["Fixtures"], swiftSettings: strictSwift),
         .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore"], swiftSettings: strictSwift),
-        .testTarget(name: "BrokerRuntimeTests", dependencies: ["BrokerRuntime"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "BrokerRuntimeTests",
+            dependencies: ["BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
     ]
