@@ -1,0 +1,99 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// `config check` and `config show` as users run them: the built binary, a PKI from
+/// `cert gen`, and the repository's examples.
+@Suite struct ConfigCommandTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples")
+
+    let folder: TemporaryDirectory
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+        try #require(generated.status == 0, "\(generated)")
+    }
+
+    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "emqx"])
+    func everyExampleChecksClean(_ name: String) throws {
+        try FileManager.default.copyItem(at: Self.examples, to: URL(fileURLWithPath: folder.file("examples")))
+        let outcome = try Emqxctl.run(["config", "check", "examples/\(name).conf"], in: folder.path)
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stderr.contains("0 errors"), "\(outcome)")
+    }
+
+    @Test func errorsExitTwoWithCompilerStyleLines() throws {
+        try folder.write(
+            "etc/emqx.conf",
+            """
+            listeners.ssl.default {
+              bind = 0.0.0.0:8883
+              ssl_options.versions = ["tlsv1.3", "tlsv1.1"]
+              ssl_options.verfy = verify_peer
+            }
+            """
+        )
+        let outcome = try Emqxctl.run(["config", "check"], in: folder.path)
+        #expect(outcome.status == 2, "\(outcome)")
+        let lines = outcome.stdout.split(separator: "\n").filter { !$0.hasPrefix("  ") }
+        #expect(lines.contains { $0.hasPrefix("etc/emqx.conf:2:17: error[hocon-syntax]: ") }, "\(outcome)")
+        #expect(lines.contains { $0.hasPrefix("etc/emqx.conf:3:26: error[tls-versions-gap]: ") }, "\(outcome)")
+        #expect(
+            lines.contains { $0.hasPrefix("etc/emqx.conf:4:15: error[unknown-key]: ") && $0.contains("did you mean \"verify\"") },
+            "\(outcome)")
+        #expect(outcome.stderr.contains("etc/emqx.conf: 3 errors"), "\(outcome)")
+    }
+
+    @Test func jsonCarriesTheSameDiagnostics() throws {
+        try folder.write("etc/emqx.conf", "listeners.tcp.default.bind = \"localhost:1883\"\n")
+        let outcome = try Emqxctl.run(["config", "check", "--format", "json"], in: folder.path)
+        #expect(outcome.status == 2)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(report["errors"] as? Int == 1)
+        let first = try #require((report["diagnostics"] as? [[String: Any]])?.first)
+        #expect(first["code"] as? String == "bind-invalid")
+        #expect(first["line"] as? Int == 1)
+        #expect(first["column"] as? Int == 30)
+        #expect(first["keyPath"] as? String == "listeners.tcp.default.bind")
+    }
+
+    @Test func missingConfigFileIsAnError() throws {
+        let outcome = try Emqxctl.run(["config", "check", "nowhere.conf"], in: folder.path)
+        #expect(outcome.status == 2)
+        #expect(outcome.stdout.contains("error[hocon-include-missing]: cannot read \"nowhere.conf\": no such file"), "\(outcome)")
+    }
+
+    @Test func environmentOverridesApplyUnlessTurnedOff() throws {
+        try folder.write("etc/emqx.conf", "listeners.tcp.default.bind = 1883\n")
+        let override = ["EMQX_LISTENERS__TCP__DEFAULT__BIND": "\"localhost:1\""]
+        let applied = try Emqxctl.run(["config", "check"], in: folder.path, environment: override)
+        #expect(applied.status == 2)
+        #expect(applied.stdout.contains("env EMQX_LISTENERS__TCP__DEFAULT__BIND:1:1: error[bind-invalid]"), "\(applied)")
+        let ignored = try Emqxctl.run(["config", "check", "--no-env"], in: folder.path, environment: override)
+        #expect(ignored.status == 0, "\(ignored)")
+    }
+
+    @Test func showPrintsDefaultsAndRedactsSecrets() throws {
+        try folder.write(
+            "etc/emqx.conf",
+            """
+            node.cookie = "do-not-print-me"
+            listeners.ssl.default.ssl_options.password = "also-secret"
+            listeners.ssl.default.ssl_options.keyfile = "etc/certs/key.pem"
+            """
+        )
+        let outcome = try Emqxctl.run(["config", "show"], in: folder.path)
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(!outcome.stdout.contains("do-not-print-me"))
+        #expect(!outcome.stdout.contains("also-secret"))
+        #expect(outcome.stdout.contains("password = \"******\""))
+        #expect(outcome.stdout.contains("bind = \"0.0.0.0:8883\""))
+        #expect(outcome.stdout.contains("versions = [\"tlsv1.3\", \"tlsv1.2\"]"))
+        // What show prints is itself a config that loads without errors.
+        try folder.write("shown.conf", outcome.stdout)
+        let reparsed = try Emqxctl.run(["config", "check", "--no-env", "shown.conf"], in: folder.path)
+        #expect(!reparsed.stdout.contains("error["), "\(reparsed)")
+    }
+}
