@@ -21,7 +21,9 @@ let package = Package(
     name: "emqxctl",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "emqxctl", targets: ["emqxctl"])
+        .executable(name: "emqxctl", targets: ["emqxctl"]),
+        // For the fuzz package in FuzzTesting/, which drives the parser from outside.
+        .library(name: "ConfigModel", targets: ["ConfigModel"]),
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.

@@ -16,9 +16,7 @@ public struct LocalFileSystem: ConfigFileSystem {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CocoaError(.fileReadInapplicableStringEncoding, userInfo: [NSFilePathErrorKey: path])
-        }
-        return text
+        // Invalid UTF-8 becomes U+FFFD, which the lexer then reports where it stands.
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -8,6 +8,10 @@ struct HOCONParser {
     private let file: String
     /// The `[` tokens of the arrays being parsed, innermost last.
     private var openArrays: [HOCONToken] = []
+    /// How deep objects and arrays nest right now. Real configs nest a handful of levels; the
+    /// limit keeps hostile input from exhausting the stack of this recursive-descent parser.
+    private var depth = 0
+    static let maximumDepth = 128
     private(set) var diagnostics: [Diagnostic] = []
 
     /// Parses `text` as the contents of `file` (used only for locations).
@@ -62,6 +66,13 @@ struct HOCONParser {
     private mutating func parseObject() -> HOCONSyntax.Object {
         let open = current
         position += 1
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth {
+            error("objects and arrays nest more than \(Self.maximumDepth) levels deep here", at: open)
+            skipToEndOfInput()
+            return HOCONSyntax.Object(items: [], location: here(open))
+        }
         let items = parseItems(closing: open)
         return HOCONSyntax.Object(items: items, location: here(open))
     }
@@ -85,6 +96,11 @@ struct HOCONParser {
                 error("unexpected }: no { is open here", at: current)
                 position += 1
             default:
+                let start = position
+                defer {
+                    // Whatever happened, move on: a stray token must not stall the loop.
+                    if position == start { position += 1 }
+                }
                 do {
                     items.append(try parseItem())
                     // A field must end at a newline, a comma, or the closing brace.
@@ -170,6 +186,11 @@ struct HOCONParser {
         }
     }
 
+    /// Gives up on the rest of the file (after a nesting-depth error, nothing after is trustworthy).
+    private mutating func skipToEndOfInput() {
+        position = tokens.count - 1
+    }
+
     private mutating func recover() {
         // Skip to the end of the line, stepping over any brackets opened on the way.
         var depth = 0
@@ -177,9 +198,11 @@ struct HOCONParser {
             switch current.kind {
             case .endOfFile: return
             case .openBrace, .openBracket: depth += 1
-            case .closeBrace, .closeBracket:
-                if depth == 0 { return }
+            case .closeBrace:
+                if depth == 0 { return }  // the enclosing object's loop closes it
                 depth -= 1
+            case .closeBracket:
+                if depth > 0 { depth -= 1 }  // at depth 0 a stray ], skipped with the line
             case .newline, .comma:
                 if depth == 0 { return }
             default: break
@@ -307,8 +330,17 @@ struct HOCONParser {
     private mutating func parseArray() throws -> HOCONSyntax.Part {
         let open = current
         position += 1
+        depth += 1
         openArrays.append(open)
-        defer { openArrays.removeLast() }
+        defer {
+            openArrays.removeLast()
+            depth -= 1
+        }
+        if depth > Self.maximumDepth {
+            error("objects and arrays nest more than \(Self.maximumDepth) levels deep here", at: open)
+            skipToEndOfInput()
+            throw Failure()
+        }
         var elements: [HOCONSyntax.Value] = []
         while true {
             skip { $0 == .newline || $0 == .comma || $0.isWhitespace }

@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+//
+// Fuzz targets, kept out of the main package so that normal builds never need libFuzzer.
+// Build and run (see README.md):
+//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//   .build/release/FuzzHOCONParser -max_total_time=60 corpus FailCases/HOCON
+
+import PackageDescription
+
+let package = Package(
+    name: "FuzzTesting",
+    dependencies: [.package(name: "emqxctl", path: "..")],
+    targets: [
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(
+            name: "FuzzHOCONParser",
+            dependencies: ["CFuzzerDriver", .product(name: "ConfigModel", package: "emqxctl")]
+        ),
+    ]
+)
