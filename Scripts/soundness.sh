@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 status=0
 
 # 1. Formatting, as .swift-format says (swift-format ships with the toolchain).
-if ! swift format lint --strict --recursive Sources Tests Benchmarks Package.swift; then
-    echo "soundness: formatting differs; run: swift format format -i -r Sources Tests Benchmarks Package.swift" >&2
+if ! swift format lint --strict --recursive Sources Tests FuzzTesting/Sources FuzzTesting/Package.swift Package.swift; then
+    echo "soundness: formatting differs; run: swift format format -i -r Sources Tests FuzzTesting/Sources FuzzTesting/Package.swift Package.swift" >&2
     status=1
 fi
 

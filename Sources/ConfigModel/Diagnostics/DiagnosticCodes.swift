@@ -24,8 +24,6 @@ extension Diagnostic.Code {
     public static let noEffect: Self = "no-effect"
     /// A root emqxctl parses but does not model (note).
     public static let rootNotChecked: Self = "root-not-checked"
-    /// An `EMQX_…` environment override for an unknown key (warning).
-    public static let environmentOverrideUnknown: Self = "env-override-unknown"
     /// `${VAR}` at the start of a path that the environment does not define (warning).
     public static let pathVariableUnset: Self = "path-variable-unset"
 
