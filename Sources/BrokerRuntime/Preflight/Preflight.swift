@@ -95,20 +95,20 @@ public struct Preflight: Sendable {
         if leaf.notAfter < now {
             sink.report(
                 .certificateExpired, .error, file.location, file.keyPath,
-                "the certificate \(leaf.subject) in \(file.value) expired on \(Self.day(leaf.notAfter))",
+                "the certificate \(leaf.subject) in \(file.value) expired on \(UTCDate.day(leaf.notAfter))",
                 hint: "renew it; every client will refuse it until then"
             )
         } else if leaf.notBefore > now {
             sink.report(
                 .certificateExpired, .error, file.location, file.keyPath,
-                "the certificate \(leaf.subject) in \(file.value) is not valid until \(Self.day(leaf.notBefore))",
+                "the certificate \(leaf.subject) in \(file.value) is not valid until \(UTCDate.day(leaf.notBefore))",
                 hint: "check this machine's clock"
             )
         } else if leaf.notAfter.timeIntervalSince(now) < expiryWarning {
             let days = Int(leaf.notAfter.timeIntervalSince(now) / 86400)
             sink.report(
                 .certificateExpiring, .warning, file.location, file.keyPath,
-                "the certificate \(leaf.subject) in \(file.value) expires in \(days) day\(days == 1 ? "" : "s") (\(Self.day(leaf.notAfter)))",
+                "the certificate \(leaf.subject) in \(file.value) expires in \(days) day\(days == 1 ? "" : "s") (\(UTCDate.day(leaf.notAfter)))",
                 hint: "renew it before then"
             )
         }
@@ -151,13 +151,5 @@ public struct Preflight: Sendable {
             let context = FileContext(preflight: self, sink: sink, owner: nil)
             _ = context.readable(file, code: .pskInitFile)
         }
-    }
-
-    static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
     }
 }

@@ -28,7 +28,7 @@ extension ChainVerifier {
         case X509_V_ERR_CERT_HAS_EXPIRED:
             let end = current?.notAfter ?? time
             return make(
-                .expired, "\(name) expired on \(Self.day(end)), \(Self.days(from: end, to: time)) days before the time checked",
+                .expired, "\(name) expired on \(UTCDate.day(end)), \(Self.days(from: end, to: time)) days before the time checked",
                 "renew it (emqxctl cert issue) and install the new certificate")
         case X509_V_ERR_CERT_NOT_YET_VALID:
             let start = current?.notBefore ?? time
@@ -100,14 +100,6 @@ extension ChainVerifier {
         default:
             return make(.other, "\(name): \(openSSL)", "see `openssl verify` for details")
         }
-    }
-
-    static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
     }
 
     static func timestamp(_ date: Date) -> String {

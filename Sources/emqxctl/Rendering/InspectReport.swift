@@ -114,7 +114,7 @@ extension InspectReport {
         add("serial", serial)
         if let notBefore, let notAfter {
             let left = daysLeft.map { $0 >= 0 ? " (\($0) days left)" : " (expired)" } ?? ""
-            add("valid", "\(Self.time(notBefore)) to \(Self.time(notAfter))\(left)")
+            add("valid", "\(UTCDate.time(notBefore)) to \(UTCDate.time(notAfter))\(left)")
         }
         add("key", key)
         add("signature", signatureAlgorithm)
@@ -129,24 +129,16 @@ extension InspectReport {
         add("SHA-256", sha256Fingerprint)
         add("public key SHA-256", publicKeySha256)
         if let signatureValid { add("signature ok", signatureValid ? "yes" : "NO") }
-        if let thisUpdate { add("this update", Self.time(thisUpdate)) }
-        if let nextUpdate { add("next update", Self.time(nextUpdate)) }
+        if let thisUpdate { add("this update", UTCDate.time(thisUpdate)) }
+        if let nextUpdate { add("next update", UTCDate.time(nextUpdate)) }
         add("CRL number", crlNumber)
         if let revoked {
             add("revoked", revoked.isEmpty ? "none" : "\(revoked.count)")
             for entry in revoked {
-                lines.append("    \(entry.serial)  \(Self.time(entry.date))\(entry.reason.map { "  \($0)" } ?? "")")
+                lines.append("    \(entry.serial)  \(UTCDate.time(entry.date))\(entry.reason.map { "  \($0)" } ?? "")")
             }
         }
         for warning in warnings { lines.append("  warning: \(warning)") }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
     }
 }
