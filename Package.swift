@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "EmqxTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "CertToolsTests", dependencies: ["CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], exclude: ["Fixtures"], swiftSettings: strictSwift),
-        .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore"], swiftSettings: strictSwift),
+        .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(
             name: "BrokerRuntimeTests",
             dependencies: ["BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport"],

@@ -1,7 +1,226 @@
-/// PSKStore keeps TLS pre-shared keys in SQLite (WAL mode) and imports `init.psk` files into
-/// it atomically.
+internal import CSQLite
+public import Foundation
+
+/// The PSK store: identities and their secrets in SQLite, in WAL mode with
+/// `synchronous=NORMAL`, so readers (a running `serve`) keep reading while an import writes,
+/// and see either the old set or the new one, never a mix.
 ///
-/// Its `SQLite/` folder is one of the three places in emqxctl that import C: a small
-/// statement wrapper over the raw SQLite API (see docs/architecture.md for why not GRDB).
-/// The store, import and `psk` commands land with the PSKStore issue.
-public enum PSKStoreModule {}
+/// The database file is created 0600; SQLite gives its `-wal` and `-shm` files the same mode.
+/// Not thread-safe: open one store per thread or task.
+public final class PSKStore {
+    /// OpenSSL 3's limits (PSK_MAX_IDENTITY_LEN, PSK_MAX_PSK_LEN): longer ones can never be used.
+    public static let maximumIdentityLength = 256
+    public static let maximumSecretLength = 512
+
+    public let path: String
+    let connection: SQLiteConnection
+
+    private init(path: String, connection: SQLiteConnection) {
+        self.path = path
+        self.connection = connection
+    }
+
+    /// Opens the store at `path`, creating it (and its folder) when `create` is true.
+    public static func open(path: String, create: Bool = true) throws -> PSKStore {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard create else {
+                throw PSKStoreError(.fileSystem, "no PSK store here; `emqxctl psk import` or `psk add` creates one", path: path)
+            }
+            try createFile(path)
+        }
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192")
+            try Migrations.migrate(connection, path: path)
+            return PSKStore(path: path, connection: connection)
+        } catch let error as SQLiteError {
+            throw PSKStoreError.database(error, path: path)
+        }
+    }
+
+    /// Creates an empty file with mode 0600 (O_EXCL: never over an existing one), and its folder.
+    private static func createFile(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw PSKStoreError(.fileSystem, "cannot create the folder \(folder): \(String(cString: strerror(ENOTDIR)))", path: path)
+            }
+        }
+        let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw PSKStoreError(.fileSystem, "cannot create the store: \(String(cString: strerror(errno)))", path: path)
+        }
+        close(descriptor)
+    }
+
+    // MARK: Reading
+
+    /// Every identity with its metadata, sorted by identity.
+    public func list() throws -> [PSKEntryInfo] {
+        try database {
+            let statement = try connection.prepare(
+                "SELECT identity, length(secret), created_at, updated_at, description FROM psk JOIN sources ON sources.id = psk.source_id ORDER BY identity"
+            )
+            var entries: [PSKEntryInfo] = []
+            while try statement.step() {
+                entries.append(
+                    PSKEntryInfo(
+                        identity: statement.blob(at: 0), secretLength: Int(statement.int64(at: 1)),
+                        createdAt: Date(timeIntervalSince1970: TimeInterval(statement.int64(at: 2))),
+                        updatedAt: Date(timeIntervalSince1970: TimeInterval(statement.int64(at: 3))),
+                        source: statement.text(at: 4) ?? ""
+                    )
+                )
+            }
+            return entries
+        }
+    }
+
+    /// One identity's metadata, or nil.
+    public func entry(_ identity: [UInt8]) throws -> PSKEntryInfo? {
+        try list(matching: identity).first
+    }
+
+    private func list(matching identity: [UInt8]) throws -> [PSKEntryInfo] {
+        try database {
+            let statement = try connection.prepare(
+                "SELECT length(secret), created_at, updated_at, description FROM psk JOIN sources ON sources.id = psk.source_id WHERE identity = ?"
+            )
+            try statement.bind(identity, at: 1)
+            guard try statement.step() else { return [] }
+            return [
+                PSKEntryInfo(
+                    identity: identity, secretLength: Int(statement.int64(at: 0)),
+                    createdAt: Date(timeIntervalSince1970: TimeInterval(statement.int64(at: 1))),
+                    updatedAt: Date(timeIntervalSince1970: TimeInterval(statement.int64(at: 2))),
+                    source: statement.text(at: 3) ?? ""
+                )
+            ]
+        }
+    }
+
+    /// The secret bytes of `identity`, or nil.
+    public func secret(for identity: [UInt8]) throws -> [UInt8]? {
+        try database {
+            let statement = try connection.prepare("SELECT secret FROM psk WHERE identity = ?")
+            try statement.bind(identity, at: 1)
+            return try statement.step() ? statement.blob(at: 0) : nil
+        }
+    }
+
+    /// All identities and secrets, read in one transaction (one consistent version).
+    public func snapshot() throws -> PSKSnapshot {
+        try database {
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            let statement = try connection.prepare("SELECT identity, secret FROM psk")
+            var secrets: [[UInt8]: [UInt8]] = [:]
+            while try statement.step() { secrets[statement.blob(at: 0)] = statement.blob(at: 1) }
+            return PSKSnapshot(secrets: secrets)
+        }
+    }
+
+    /// Calls `body` for each identity and secret, sorted by identity, inside one read
+    /// transaction, without holding them all in memory (for `psk export`).
+    public func forEachSecret(_ body: ([UInt8], [UInt8]) throws -> Void) throws {
+        try database {
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            let statement = try connection.prepare("SELECT identity, secret FROM psk ORDER BY identity")
+            while try statement.step() { try body(statement.blob(at: 0), statement.blob(at: 1)) }
+        }
+    }
+
+    // MARK: Writing
+
+    public enum AddResult: Sendable {
+        case added
+        case replaced
+    }
+
+    /// Adds `identity`, or replaces its secret when `replacing` is true.
+    public func add(identity: [UInt8], secret: [UInt8], source: String, replacing: Bool, now: Date = Date()) throws -> AddResult {
+        try PSKEntryRules.check(identity: identity, secret: secret)
+        return try database {
+            try connection.transaction {
+                let sourceID = try sourceID(source)
+                let exists = try self.secret(for: identity) != nil
+                if exists && !replacing {
+                    throw PSKStoreError(
+                        .invalidEntry, "the identity \"\(PSKText.display(identity))\" already exists; pass --force to replace its secret")
+                }
+                let statement = try connection.prepare(
+                    """
+                    INSERT INTO psk (identity, secret, created_at, updated_at, source_id, source_line) VALUES (?1, ?2, ?3, ?3, ?4, NULL)
+                    ON CONFLICT (identity) DO UPDATE SET secret = ?2, updated_at = ?3, source_id = ?4, source_line = NULL
+                    """
+                )
+                try statement.bind(identity, at: 1)
+                try statement.bind(secret, at: 2)
+                try statement.bind(Int64(now.timeIntervalSince1970), at: 3)
+                try statement.bind(sourceID, at: 4)
+                try statement.step()
+                return exists ? .replaced : .added
+            }
+        }
+    }
+
+    /// Deletes `identity`; false when there was none.
+    public func delete(identity: [UInt8]) throws -> Bool {
+        try database {
+            let statement = try connection.prepare("DELETE FROM psk WHERE identity = ?")
+            try statement.bind(identity, at: 1)
+            try statement.step()
+            return sqlite3_changes(connection.handle) > 0
+        }
+    }
+
+    /// The id of a source description, created on first use.
+    func sourceID(_ description: String) throws -> Int64 {
+        let insert = try connection.prepare("INSERT OR IGNORE INTO sources (description) VALUES (?)")
+        try insert.bind(description, at: 1)
+        try insert.step()
+        let select = try connection.prepare("SELECT id FROM sources WHERE description = ?")
+        try select.bind(description, at: 1)
+        guard try select.step() else { throw PSKStoreError(.database, "cannot record the source \(description)", path: path) }
+        return select.int64(at: 0)
+    }
+
+    /// Runs `body`, turning SQLite's errors into PSKStoreError.
+    func database<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as SQLiteError {
+            throw PSKStoreError.database(error, path: path)
+        }
+    }
+}
+
+/// Limits every entry must meet, however it arrives.
+enum PSKEntryRules {
+    static func check(identity: [UInt8], secret: [UInt8]) throws {
+        if let problem = identityProblem(identity) { throw PSKStoreError(.invalidEntry, problem) }
+        if let problem = secretProblem(secret) { throw PSKStoreError(.invalidEntry, problem) }
+    }
+
+    static func identityProblem<C: Collection<UInt8>>(_ identity: C) -> String? {
+        if identity.isEmpty { return "the identity is empty" }
+        if identity.count > PSKStore.maximumIdentityLength {
+            return "the identity is \(identity.count) bytes long; OpenSSL accepts at most \(PSKStore.maximumIdentityLength)"
+        }
+        if identity.contains(0) { return "the identity contains a NUL byte, which no TLS client can send" }
+        return nil
+    }
+
+    static func secretProblem<C: Collection<UInt8>>(_ secret: C) -> String? {
+        if secret.isEmpty { return "the secret is empty" }
+        if secret.count > PSKStore.maximumSecretLength {
+            return "the secret is \(secret.count) bytes long; OpenSSL accepts at most \(PSKStore.maximumSecretLength)"
+        }
+        return nil
+    }
+}

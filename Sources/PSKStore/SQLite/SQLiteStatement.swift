@@ -26,10 +26,17 @@ final class SQLiteStatement {
     // MARK: Binding (1-based indexes, as in SQL)
 
     func bind(_ bytes: [UInt8], at index: Int32) throws {
-        let status = bytes.withUnsafeBytes { raw in
-            CSQLiteShims_bind_blob_transient(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count))
-        }
-        try check(status)
+        try bytes.withUnsafeBytes { try bind($0, at: index) }
+    }
+
+    func bind(_ bytes: ArraySlice<UInt8>, at index: Int32) throws {
+        try bytes.withUnsafeBytes { try bind($0, at: index) }
+    }
+
+    /// Binds a blob; an empty buffer binds a zero-length blob, not NULL.
+    func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        try check(CSQLiteShims_bind_blob_transient(handle, index, base, Int32(bytes.count)))
     }
 
     func bind(_ text: String, at index: Int32) throws {

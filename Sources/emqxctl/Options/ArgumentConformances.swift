@@ -1,7 +1,10 @@
 public import ArgumentParser
 public import CertTools
+public import PSKStore
 
 // CertTools' vocabulary, parsed straight from the command line by raw value.
 extension KeyAlgorithm: ExpressibleByArgument {}
 extension CertificateProfile: ExpressibleByArgument {}
 extension ChainVerifier.Purpose: ExpressibleByArgument {}
+
+extension PSKSecretEncoding: ExpressibleByArgument {}

@@ -65,31 +65,58 @@ struct SecureFileWriter {
     }
 
     private func stage(_ file: OutputFile) throws -> String {
-        var template = Array(((directory as NSString).appendingPathComponent(".\(file.name).tmp-XXXXXX")).utf8CString)
+        try stage(name: file.name, secret: file.kind == .secret) { write in try write(file.contents[...]) }
+    }
+
+    /// Writes one file whose contents `produce` streams out in pieces (for exports too large
+    /// to hold in memory), with the same guarantees as `write(_:)`.
+    func writeStreaming(name: String, secret: Bool, _ produce: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void) throws {
+        try createDirectory()
+        let path = (directory as NSString).appendingPathComponent(name)
+        if !force && FileManager.default.fileExists(atPath: path) {
+            throw Failure(description: "\(path) already exists; pass --force to overwrite")
+        }
+        let temporary = try stage(name: name, secret: secret, produce)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw Failure(description: "cannot write \(path): \(reason)")
+        }
+        syncDirectory()
+    }
+
+    /// A temporary file in the folder (0600 from birth by `mkstemp`), filled by `produce`,
+    /// given its final mode and synced; removed again if anything fails.
+    private func stage(name: String, secret: Bool, _ produce: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void) throws -> String
+    {
+        var template = Array(((directory as NSString).appendingPathComponent(".\(name).tmp-XXXXXX")).utf8CString)
         let descriptor = mkstemp(&template)
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         guard descriptor >= 0 else {
             throw Failure(description: "cannot write into \(directory): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        let mode: mode_t = file.kind == .secret ? 0o600 : 0o644
-        var failure: String?
-        if fchmod(descriptor, mode) != 0 { failure = String(cString: strerror(errno)) }
-        var offset = 0
-        while failure == nil && offset < file.contents.count {
-            let written = file.contents[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = String(cString: strerror(errno))
-            } else {
-                offset += written
-            }
-        }
-        if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
+        func fail(_ reason: String) -> Failure {
             unlink(temporary)
-            throw Failure(description: "cannot write \(file.name) into \(directory): \(failure)")
+            return Failure(description: "cannot write \(name) into \(directory): \(reason)")
         }
+        guard fchmod(descriptor, secret ? 0o600 : 0o644) == 0 else { throw fail(String(cString: strerror(errno))) }
+        do {
+            try produce { bytes in
+                var offset = bytes.startIndex
+                while offset < bytes.endIndex {
+                    let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw Failure(description: String(cString: strerror(errno)))
+                    }
+                    offset += written
+                }
+            }
+        } catch {
+            throw fail("\(error)")
+        }
+        guard fsync(descriptor) == 0 else { throw fail(String(cString: strerror(errno))) }
         return temporary
     }
 

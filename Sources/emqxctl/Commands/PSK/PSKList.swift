@@ -1,0 +1,57 @@
+import ArgumentParser
+import CertTools
+import Foundation
+import PSKStore
+
+extension EmqxCtl.PSK {
+    /// `emqxctl psk list`.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List identities with their times, secret length and source; never secrets.",
+            discussion: "EXAMPLES\n  emqxctl psk list\n  emqxctl psk list --format json | jq length"
+        )
+
+        enum Format: String, ExpressibleByArgument {
+            case text, json
+        }
+
+        @OptionGroup var store: PSKStoreOptions
+
+        @Option(help: "text or json.")
+        var format: Format = .text
+
+        struct Row: Encodable {
+            let identity: String
+            let secretLength: Int
+            let createdAt: Date
+            let updatedAt: Date
+            let source: String
+        }
+
+        func run() throws {
+            let rows = try store.open(create: false).list().map {
+                Row(
+                    identity: $0.displayIdentity, secretLength: $0.secretLength, createdAt: $0.createdAt, updatedAt: $0.updatedAt,
+                    source: $0.source)
+            }
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                Console.output(String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n")
+            case .text:
+                let width = max(8, rows.map(\.identity.count).max() ?? 0)
+                var text = "IDENTITY".padding(toLength: width, withPad: " ", startingAt: 0) + "  BYTES  UPDATED                  SOURCE\n"
+                for row in rows {
+                    text +=
+                        row.identity.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + "  " + String(row.secretLength).padding(toLength: 5, withPad: " ", startingAt: 0)
+                        + "  " + UTCDate.time(row.updatedAt) + "  " + row.source + "\n"
+                }
+                Console.output(text)
+                Console.note("\(rows.count) identit\(rows.count == 1 ? "y" : "ies") in \(store.db)")
+            }
+        }
+    }
+}
