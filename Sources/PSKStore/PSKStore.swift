@@ -1,4 +1,3 @@
-internal import CSQLite
 public import Foundation
 
 /// The PSK store: identities and their secrets in SQLite, in WAL mode with
@@ -175,7 +174,7 @@ public final class PSKStore {
             let statement = try connection.prepare("DELETE FROM psk WHERE identity = ?")
             try statement.bind(identity, at: 1)
             try statement.step()
-            return sqlite3_changes(connection.handle) > 0
+            return connection.changes > 0
         }
     }
 

@@ -1,4 +1,3 @@
-internal import CSQLite
 public import Foundation
 
 extension PSKStore {
@@ -139,7 +138,7 @@ private struct ImportRun {
             try insert.bind(serial, at: 6)
             try insert.step()
             insert.reset()
-            if sqlite3_changes(store.connection.handle) == 1 {
+            if store.connection.changes == 1 {
                 report.added += 1
                 continue
             }
@@ -183,6 +182,6 @@ private struct ImportRun {
         let remove = try store.connection.prepare("DELETE FROM psk WHERE import_serial <> ?")
         try remove.bind(serial, at: 1)
         try remove.step()
-        report.removed = Int(sqlite3_changes(store.connection.handle))
+        report.removed = store.connection.changes
     }
 }
