@@ -85,6 +85,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         // Runs the built binary against real peers (the openssl CLI).
-        .testTarget(name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "PSKStore", "EmqxTestSupport"], swiftSettings: strictSwift),
     ]
 )
