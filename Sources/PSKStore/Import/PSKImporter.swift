@@ -88,6 +88,14 @@ private struct ImportRun {
             "UPDATE psk SET secret = ?2, updated_at = ?3, source_id = ?4, source_line = ?5, import_serial = ?6 WHERE identity = ?1"
         )
         touch = try connection.prepare("UPDATE psk SET source_line = ?2, import_serial = ?3 WHERE identity = ?1")
+        // What every row of this import shares is bound once; rows rebind only their own values.
+        try insert.bind(self.now, at: 3)
+        try insert.bind(sourceID, at: 4)
+        try insert.bind(serial, at: 6)
+        try update.bind(self.now, at: 3)
+        try update.bind(sourceID, at: 4)
+        try update.bind(serial, at: 6)
+        try touch.bind(serial, at: 3)
         arena.reserveCapacity(options.chunkSize * 128)
         chunk.reserveCapacity(options.chunkSize)
     }
@@ -132,12 +140,9 @@ private struct ImportRun {
             let secret = arena[entry.secret]
             try insert.bind(identity, at: 1)
             try insert.bind(secret, at: 2)
-            try insert.bind(now, at: 3)
-            try insert.bind(sourceID, at: 4)
             try insert.bind(Int64(entry.line), at: 5)
-            try insert.bind(serial, at: 6)
             try insert.step()
-            insert.reset()
+            insert.reset(clearingBindings: false)
             if store.connection.changes == 1 {
                 report.added += 1
                 continue
@@ -147,7 +152,7 @@ private struct ImportRun {
             let existing = lookup.blob(at: 0)
             let earlierLine = lookup.int64(at: 1)
             let seenThisImport = lookup.int64(at: 2) == serial
-            lookup.reset()
+            lookup.reset(clearingBindings: false)
             if seenThisImport {
                 report.duplicates += 1
                 report.warn(
@@ -158,19 +163,15 @@ private struct ImportRun {
                 if !seenThisImport { report.unchanged += 1 }
                 try touch.bind(identity, at: 1)
                 try touch.bind(Int64(entry.line), at: 2)
-                try touch.bind(serial, at: 3)
                 try touch.step()
-                touch.reset()
+                touch.reset(clearingBindings: false)
             } else {
                 if !seenThisImport { report.updated += 1 }
                 try update.bind(identity, at: 1)
                 try update.bind(secret, at: 2)
-                try update.bind(now, at: 3)
-                try update.bind(sourceID, at: 4)
                 try update.bind(Int64(entry.line), at: 5)
-                try update.bind(serial, at: 6)
                 try update.step()
-                update.reset()
+                update.reset(clearingBindings: false)
             }
         }
         chunk.removeAll(keepingCapacity: true)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses one `identity<separator>secret` line, EMQX's init.psk format: split at the first
 /// separator; the identity taken verbatim; the secret as written (raw) or hex-decoded (hex).
 ///
@@ -55,7 +57,14 @@ struct PSKLineParser {
         let secretRange = secretStart..<arena.count
         if let problem = PSKEntryRules.secretProblem(arena[secretRange]) { throw LineError(problem) }
         let trailingSpace = text.last == 0x20 || text.last == 0x09
-        let looksLikeHex = encoding == .raw && text.count >= 16 && text.count % 2 == 0 && text.allSatisfy { Self.hexValue($0) != nil }
+        var looksLikeHex = false
+        if encoding == .raw && text.count >= 16 && text.count % 2 == 0 {
+            looksLikeHex = true
+            for byte in text where Self.hexDigits[Int(byte)] == 0xFF {
+                looksLikeHex = false
+                break
+            }
+        }
         return .entry(identity: identityRange, secret: secretRange, trailingSpace: trailingSpace, looksLikeHex: looksLikeHex)
     }
 
@@ -65,17 +74,28 @@ struct PSKLineParser {
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {
+        let value = hexDigits[Int(byte)]
+        return value == 0xFF ? nil : value
+    }
+
+    /// Each byte's hex value, 0xFF for bytes that are not hex digits.
+    static let hexDigits: [UInt8] = (0..<256).map { byte in
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
+        case 0x30...0x39: UInt8(byte - 0x30)
+        case 0x61...0x66: UInt8(byte - 0x61 + 10)
+        case 0x41...0x46: UInt8(byte - 0x41 + 10)
+        default: 0xFF
         }
     }
 
     private static func firstIndex(of separator: [UInt8], in bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
         guard let first = separator.first else { return nil }
-        if separator.count == 1 { return bytes.firstIndex(of: first) }
+        if separator.count == 1 {
+            guard !bytes.isEmpty, let base = bytes.base.baseAddress,
+                let found = memchr(base + bytes.startIndex, Int32(first), bytes.count)
+            else { return nil }
+            return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+        }
         var index = bytes.startIndex
         while index + separator.count <= bytes.endIndex {
             if bytes[index] == first && bytes[index..<index + separator.count].elementsEqual(separator) { return index }

@@ -71,10 +71,11 @@ final class SQLiteStatement {
         }
     }
 
-    /// Makes the statement ready to run again, keeping the prepared plan and clearing bindings.
-    func reset() {
+    /// Makes the statement ready to run again, keeping the prepared plan. Bindings stay unless
+    /// `clearingBindings`, so a hot loop can bind its constant parameters once.
+    func reset(clearingBindings: Bool = true) {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        if clearingBindings { sqlite3_clear_bindings(handle) }
     }
 
     // MARK: Columns (0-based, as in the SQLite API)
