@@ -27,7 +27,9 @@ let package = Package(
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Network I/O for the broker: ByteBuffer and channels (ARCHITECTURE.md).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C, fenced into three places (CertTools, PSKStore/SQLite, BrokerRuntime/TLS).
@@ -58,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "BrokerRuntime",
-            dependencies: ["ConfigModel", "CertTools"],
+            dependencies: ["ConfigModel", "CertTools", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSwift
         ),
 
@@ -80,7 +82,9 @@ let package = Package(
         .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(
             name: "BrokerRuntimeTests",
-            dependencies: ["BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport"],
+            dependencies: [
+                "BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
