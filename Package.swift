@@ -22,8 +22,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "emqxctl", targets: ["emqxctl"]),
-        // For the fuzz package in FuzzTesting/, which drives the parser from outside.
+        // For the fuzz package in FuzzTesting/, which drives the parsers from outside.
         .library(name: "ConfigModel", targets: ["ConfigModel"]),
+        .library(name: "BrokerRuntime", targets: ["BrokerRuntime"]),
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.

@@ -9,12 +9,22 @@ import PackageDescription
 
 let package = Package(
     name: "FuzzTesting",
-    dependencies: [.package(name: "emqxctl", path: "..")],
+    dependencies: [
+        .package(name: "emqxctl", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
     targets: [
         .target(name: "CFuzzerDriver"),
         .executableTarget(
             name: "FuzzHOCONParser",
             dependencies: ["CFuzzerDriver", .product(name: "ConfigModel", package: "emqxctl")]
+        ),
+        .executableTarget(
+            name: "FuzzMQTTDecoder",
+            dependencies: [
+                "CFuzzerDriver", .product(name: "BrokerRuntime", package: "emqxctl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ]
 )

@@ -93,7 +93,17 @@ public struct SubAckPacket: Sendable, Hashable {
         let identifier = try buffer.readMQTTUInt16()
         let properties = version.hasProperties ? try MQTTProperties.parse(from: &buffer, context: context) : MQTTProperties()
         var codes: [ReasonCode] = []
-        while buffer.readableBytes > 0 { codes.append(ReasonCode(rawValue: try buffer.readMQTTByte())) }
+        if context == .unsuback && !version.hasProperties {
+            guard buffer.readableBytes == 0 else { throw .malformed("UNSUBACK has no reason codes before MQTT 5") }
+        }
+        while buffer.readableBytes > 0 {
+            let code = try buffer.readMQTTByte()
+            // 3.1.1 SUBACK return codes: 0, 1 and 2 grant a QoS; 0x80 is failure.
+            if !version.hasProperties && code > 2 && code != 0x80 {
+                throw .malformed("SUBACK return code 0x\(String(code, radix: 16)) does not exist before MQTT 5")
+            }
+            codes.append(ReasonCode(rawValue: code))
+        }
         return SubAckPacket(packetIdentifier: identifier, reasonCodes: codes, properties: properties)
     }
 

@@ -4,6 +4,7 @@ public struct BrokerConfig: Sendable {
     public var listeners: [ListenerConfig] = []
     public var pskAuthentication = PSKAuthenticationConfig()
     public var crlCache = CRLCacheConfig()
+    public var mqtt = MQTTConfig()
     /// The `ssl` blocks of outbound connections (authentication, authorization, bridges, …).
     public var sslClients: [SSLClientConfig] = []
     /// The main config file.
@@ -33,6 +34,10 @@ extension BrokerConfig {
         if root.value("psk_authentication") != nil {
             var reader = root.object("psk_authentication")
             pskAuthentication = PSKAuthenticationConfig(&reader, context: context)
+        }
+        if root.value("mqtt") != nil {
+            var reader = root.object("mqtt")
+            mqtt = MQTTConfig(&reader)
         }
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")
