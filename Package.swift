@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Network I/O for the broker: ByteBuffer and channels (ARCHITECTURE.md).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The server ecosystem's logging API, so the broker logs like other Swift servers.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: C, fenced into three places (CertTools, PSKStore/SQLite, BrokerRuntime/TLS).
@@ -61,7 +63,10 @@ let package = Package(
         ),
         .target(
             name: "BrokerRuntime",
-            dependencies: ["ConfigModel", "CertTools", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "ConfigModel", "CertTools", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -71,6 +76,7 @@ let package = Package(
             dependencies: [
                 "CertTools", "ConfigModel", "PSKStore", "BrokerRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

@@ -46,7 +46,9 @@ public struct MQTTConfig: Sendable, Hashable {
         idleTimeout = reader.duration("idle_timeout", default: idleTimeout)
         maxPacketSize = reader.byteSize("max_packet_size", default: maxPacketSize) ?? maxPacketSize
         if maxPacketSize < 1 || maxPacketSize > 268_435_456 {
-            reader.sink.report(.outOfRange, .error, reader.keyLocation("max_packet_size"), reader.path("max_packet_size"), "max_packet_size must be between 1 byte and 256MB")
+            reader.sink.report(
+                .outOfRange, .error, reader.keyLocation("max_packet_size"), reader.path("max_packet_size"),
+                "max_packet_size must be between 1 byte and 256MB")
             maxPacketSize = 1 << 20
         }
         maxClientIDLength = reader.integer("max_clientid_len", default: maxClientIDLength, range: 23...65535)

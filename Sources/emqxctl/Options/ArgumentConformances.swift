@@ -1,5 +1,6 @@
 public import ArgumentParser
 public import CertTools
+public import Logging
 public import PSKStore
 
 // CertTools' vocabulary, parsed straight from the command line by raw value.
@@ -8,3 +9,6 @@ extension CertificateProfile: ExpressibleByArgument {}
 extension ChainVerifier.Purpose: ExpressibleByArgument {}
 
 extension PSKSecretEncoding: ExpressibleByArgument {}
+
+// swift-log's levels, by name (`--log-level debug`).
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,212 @@
+import ConfigModel
+import Logging
+import NIOCore
+
+/// One client connection: bytes in through the pure parser, packets to the broker, packets
+/// out through the encoder. Also the one place that turns a codec error into the answer the
+/// spec prescribes (CONNACK or DISCONNECT with its reason code), and that enforces the
+/// CONNECT timeout and keep-alive.
+final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let broker: Broker
+    private let listener: ListenerState
+    private var parser: MQTTPacketParser
+    private var received: ByteBuffer?
+    private var context: ChannelHandlerContext?
+    private var session: Session?
+    private(set) var protocolVersion: ProtocolVersion = .v3_1_1
+    private var keepAliveTimeout: TimeAmount?
+    private var lastActivity = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+    private var closed = false
+    /// Whether this connection counts against its listener's max_connections.
+    private var admitted = false
+
+    init(broker: Broker, listener: ListenerState) {
+        self.broker = broker
+        self.listener = listener
+        self.parser = MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: broker.config.maxPacketSize))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        admitted = listener.admit()
+        guard admitted else {
+            // Over max_connections: closed at once, as EMQX does (no CONNACK).
+            broker.logger.warning("connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))")
+            closed = true
+            context.close(promise: nil)
+            return
+        }
+        arm(in: .milliseconds(broker.config.idleTimeout.milliseconds))
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if admitted { listener.leave() }
+        admitted = false
+        closed = true
+        timer?.cancel()
+        if let session {
+            broker.connectionLost(session, connection: self)
+            broker.flushPending()
+        }
+        session = nil
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closed else { return }
+        var bytes = unwrapInboundIn(data)
+        if received == nil || received!.readableBytes == 0 {
+            received = bytes
+        } else {
+            received!.writeBuffer(&bytes)
+        }
+        lastActivity = .now()
+        do {
+            while !closed, var buffer = received, let packet = try parser.parse(&buffer) {
+                received = buffer
+                handle(packet)
+            }
+        } catch {
+            protocolViolation(error)
+        }
+        if let buffer = received, buffer.readableBytes == 0 { received = nil }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        broker.flushPending()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        broker.logger.debug("connection error: \(error)")
+        close(reason: nil)
+    }
+
+    // MARK: Packets
+
+    private func handle(_ packet: MQTTPacket) {
+        guard let session else {
+            guard case .connect(let connect) = packet else { return protocolViolation(.protocolError("the first packet must be CONNECT")) }
+            protocolVersion = connect.protocolVersion
+            guard let accepted = broker.connect(connect, on: self) else { return }
+            session = accepted.session
+            timer?.cancel()
+            if accepted.keepAlive > 0 {
+                let seconds = Double(accepted.keepAlive) * broker.config.keepaliveMultiplier
+                keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
+                arm(in: keepAliveTimeout!)
+            }
+            return
+        }
+        switch packet {
+        case .publish(let publish): broker.publish(publish, from: session, connection: self)
+        case .puback, .pubrec, .pubrel, .pubcomp: broker.acknowledge(packet, from: session, connection: self)
+        case .subscribe(let subscribe): broker.subscribe(subscribe, from: session, connection: self)
+        case .unsubscribe(let unsubscribe): broker.unsubscribe(unsubscribe, from: session, connection: self)
+        case .pingreq: broker.send(.pingresp, to: self)
+        case .disconnect(let disconnect):
+            broker.disconnect(session, disconnect, connection: self)
+            self.session = nil
+            close(reason: nil)
+        case .auth:
+            broker.fail(self, .badAuthenticationMethod, "AUTH without an authentication method")
+        case .connect, .connack, .suback, .unsuback, .pingresp:
+            broker.fail(self, .protocolError, "a client sent \(packet.name)")
+        }
+    }
+
+    /// The one map from codec errors to what the peer is told (§4.13).
+    private func protocolViolation(_ error: MQTTCodecError) {
+        broker.logger.info("protocol violation: \(error.reason)", metadata: ["reason": "\(error.reasonCode)"])
+        if session == nil {
+            if error.reasonCode == .unsupportedProtocolVersion {
+                // The client's level is unknown; a 3.1.1 CONNACK (return code 1) is what
+                // every client version can read.
+                send(.connack(ConnAckPacket(reasonCode: .unsupportedProtocolVersion)))
+                flush()
+            }
+            close(reason: nil)
+        } else {
+            close(reason: error.reasonCode)
+        }
+    }
+
+    // MARK: Timers
+
+    /// Closes the connection when nothing arrives for `timeout` (CONNECT timeout before
+    /// CONNECT, keep-alive × multiplier after).
+    private func arm(in timeout: TimeAmount) {
+        guard let context else { return }
+        let deadline = lastActivity + timeout
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let handler = bound.value
+            guard !handler.closed else { return }
+            if handler.lastActivity + timeout > .now() {
+                handler.arm(in: timeout)
+            } else if handler.session == nil {
+                handler.broker.logger.info("no CONNECT within mqtt.idle_timeout; closing")
+                handler.close(reason: nil)
+            } else {
+                handler.broker.logger.info("keep-alive timeout", metadata: ["client": "\(handler.session!.clientID)"])
+                handler.close(reason: .keepAliveTimeout)
+            }
+        }
+    }
+
+    // MARK: MQTTConnection
+
+    func send(_ packet: MQTTPacket) {
+        guard !closed, let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func flush() {
+        guard !closed else { return }
+        context?.flush()
+    }
+
+    func close(reason: ReasonCode?) {
+        guard !closed, let context else { return }
+        if let reason, protocolVersion.hasProperties, session != nil {
+            send(.disconnect(DisconnectPacket(reasonCode: reason)))
+        }
+        context.flush()
+        closed = true
+        timer?.cancel()
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension MQTTConnectionHandler: Sendable {}
+
+/// Per-listener state shared by its connections: the connection count against
+/// max_connections. Confined to the broker's event loop.
+final class ListenerState {
+    let id: String
+    let maxConnections: Int?
+    private(set) var connections = 0
+
+    init(id: String, maxConnections: Int?) {
+        self.id = id
+        self.maxConnections = maxConnections
+    }
+
+    func admit() -> Bool {
+        if let maxConnections, connections >= maxConnections { return false }
+        connections += 1
+        return true
+    }
+
+    func leave() { connections -= 1 }
+}

@@ -1,0 +1,79 @@
+public import ConfigModel
+public import Logging
+public import NIOCore
+import NIOPosix
+
+/// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
+/// per enabled tcp listener. ssl listeners arrive with the TLS issue; until then they are
+/// reported and skipped.
+public final class BrokerServer: @unchecked Sendable {
+    private let config: BrokerConfig
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let broker: NIOLoopBound<Broker>
+    private var channels: [(id: String, channel: any Channel)] = []
+
+    public init(config: BrokerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let mqtt = config.mqtt
+        // NIOLoopBound values are made on their loop.
+        broker = try! loop.submit { NIOLoopBound(Broker(config: mqtt, eventLoop: loop, logger: logger), eventLoop: loop) }.wait()
+    }
+
+    /// Binds every served listener; returns each listener's id and bound address (port 0 in a
+    /// config binds an ephemeral port, which tests use).
+    public func start() throws -> [(id: String, address: SocketAddress)] {
+        var bound: [(String, SocketAddress)] = []
+        for listener in config.servedListeners {
+            guard listener.type == .tcp else {
+                logger.warning("Listener \(listener.id) is not started: ssl listeners arrive with TLS support")
+                continue
+            }
+            let channel = try bind(listener).wait()
+            channels.append((listener.id, channel))
+            let address = channel.localAddress!
+            logger.notice("Listener \(listener.id) on \(address.ipAddress ?? "?"):\(address.port ?? 0) started.")
+            bound.append((listener.id, address))
+        }
+        return bound
+    }
+
+    private func bind(_ listener: ListenerConfig) -> EventLoopFuture<any Channel> {
+        let broker = self.broker
+        let loop = broker.eventLoop
+        let id = listener.id
+        let maxConnections = listener.maxConnections
+        let state = try! loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
+        let tcp = listener.tcpOptions
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(clamping: tcp.backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: tcp.reuseaddr ? 1 : 0)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: tcp.nodelay ? 1 : 0)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))
+                }
+            }
+            .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
+    }
+
+    /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every
+    /// connection, and stops the event loop.
+    public func shutdown() {
+        let loop = broker.eventLoop
+        try? loop.flatSubmit { [channels] in
+            EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
+        }.wait()
+        try? loop.submit { [broker] in
+            let broker = broker.value
+            for session in broker.sessions.values {
+                session.connection?.close(reason: .serverShuttingDown)
+            }
+        }.wait()
+        try? group.syncShutdownGracefully()
+    }
+}

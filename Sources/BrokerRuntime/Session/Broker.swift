@@ -1,0 +1,165 @@
+public import ConfigModel
+public import Logging
+public import NIOCore
+
+/// The broker: sessions, subscriptions, retained messages, routing. One instance per
+/// `serve`, confined to a single event loop, so none of its state needs a lock (mosquitto's
+/// design, on SwiftNIO).
+public final class Broker {
+    let config: MQTTConfig
+    let eventLoop: any EventLoop
+    let logger: Logger
+    var sessions: [String: Session] = [:]
+    let subscriptions = SubscriptionTree<String>()
+    var retained: [String: ApplicationMessage] = [:]
+    /// Connections written to during the current input batch, flushed once at its end.
+    private var pendingFlush: [ObjectIdentifier: any MQTTConnection] = [:]
+    private var assignedIDCounter = 0
+
+    /// Counters for logs and the benchmark.
+    public internal(set) var messagesReceived = 0
+    public internal(set) var messagesDelivered = 0
+    public internal(set) var messagesDropped = 0
+
+    public init(config: MQTTConfig, eventLoop: any EventLoop, logger: Logger) {
+        self.config = config
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    public var sessionCount: Int { sessions.count }
+
+    // MARK: Sending
+
+    func send(_ packet: MQTTPacket, to connection: any MQTTConnection) {
+        connection.send(packet)
+        pendingFlush[ObjectIdentifier(connection)] = connection
+    }
+
+    /// Flushes every connection written to since the last call.
+    func flushPending() {
+        guard !pendingFlush.isEmpty else { return }
+        for connection in pendingFlush.values { connection.flush() }
+        pendingFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// Ends a connection because of something it sent, with the reason 5.0 clients are told.
+    func fail(_ connection: any MQTTConnection, _ reason: ReasonCode, _ why: String) {
+        logger.info("closing connection: \(why)", metadata: ["reason": "\(reason)"])
+        pendingFlush[ObjectIdentifier(connection)] = nil
+        connection.close(reason: reason)
+    }
+
+    // MARK: Routing
+
+    /// Delivers `message` to every matching subscription; returns how many sessions got it.
+    @discardableResult
+    func route(_ message: ApplicationMessage) -> Int {
+        var targets: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
+        subscriptions.match(message.topic) { entry in
+            let options = entry.options
+            if (options.noLocal || config.ignoreLoopDeliver) && entry.subscriber == message.publisher { return }
+            let qos = config.upgradeQoS ? max(message.qos, options.qos) : min(message.qos, options.qos)
+            var target = targets[entry.subscriber] ?? (qos, false, [])
+            target.qos = max(target.qos, qos)
+            target.retain = target.retain || (options.retainAsPublished && message.retain)
+            if let identifier = entry.subscriptionIdentifier { target.identifiers.append(identifier) }
+            targets[entry.subscriber] = target
+        }
+        for (clientID, target) in targets {
+            guard let session = sessions[clientID] else { continue }
+            var copy = message
+            copy.qos = target.qos
+            copy.retain = target.retain
+            deliver(copy, to: session, identifiers: target.identifiers)
+        }
+        return targets.count
+    }
+
+    /// Sends now when the session is online and its window allows, else queues.
+    func deliver(_ message: ApplicationMessage, to session: Session, identifiers: [Int]) {
+        if let expiresAt = message.expiresAt, expiresAt <= .now() { return }
+        guard let connection = session.connection else {
+            guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else { return }
+            enqueue(message, for: session)
+            return
+        }
+        if message.qos == .atMostOnce {
+            transmit(message, packetID: nil, identifiers: identifiers, duplicate: false, to: session, via: connection)
+            return
+        }
+        let window = min(session.clientReceiveMaximum, config.maxInflight)
+        guard session.inflight.count < window else {
+            enqueue(message, for: session)
+            return
+        }
+        let id = session.allocatePacketID()
+        session.inflight[id] = Session.Outgoing(
+            message: message, subscriptionIdentifiers: identifiers, state: message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec)
+        session.inflightOrder.append(id)
+        transmit(message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection)
+    }
+
+    private func enqueue(_ message: ApplicationMessage, for session: Session) {
+        if !session.queue.append(message) {
+            messagesDropped += 1
+            if session.queue.dropped.isPowerOfTwo {
+                logger.warning(
+                    "message queue full; dropped the oldest message",
+                    metadata: ["client": "\(session.clientID)", "dropped": "\(session.queue.dropped)"])
+            }
+        }
+    }
+
+    /// Writes one PUBLISH, unless it has expired or is larger than the client accepts.
+    func transmit(
+        _ message: ApplicationMessage, packetID: UInt16?, identifiers: [Int], duplicate: Bool, to session: Session,
+        via connection: any MQTTConnection
+    ) {
+        var properties = MQTTProperties()
+        if session.protocolVersion.hasProperties {
+            guard let outgoing = message.outgoingProperties(now: .now()) else { return }
+            properties = outgoing
+            properties.subscriptionIdentifiers = identifiers
+        }
+        let packet = PublishPacket(
+            topicName: message.topic, payload: message.payload, qos: message.qos, retain: message.retain, duplicate: duplicate,
+            packetIdentifier: packetID, properties: properties
+        )
+        if let limit = session.clientMaximumPacketSize, packet.bodySize(version: session.protocolVersion) + 5 > limit {
+            // 5.0 §3.1.2.11.4: a packet larger than the client's maximum is discarded.
+            messagesDropped += 1
+            if let packetID { _ = session.removeInflight(packetID) }
+            return
+        }
+        messagesDelivered += 1
+        send(.publish(packet), to: connection)
+    }
+
+    /// Fills the session's window from its queue.
+    func drainQueue(_ session: Session) {
+        guard let connection = session.connection else { return }
+        let window = min(session.clientReceiveMaximum, config.maxInflight)
+        while session.inflight.count < window, let message = session.queue.popFirst() {
+            if let expiresAt = message.expiresAt, expiresAt <= .now() { continue }
+            if message.qos == .atMostOnce {
+                transmit(message, packetID: nil, identifiers: [], duplicate: false, to: session, via: connection)
+            } else {
+                deliver(message, to: session, identifiers: [])
+            }
+        }
+    }
+
+    func nextAssignedClientID() -> String {
+        assignedIDCounter += 1
+        return "emqxctl-\(UInt32.random(in: 0...UInt32.max).hexString)-\(assignedIDCounter)"
+    }
+}
+
+extension Int {
+    var isPowerOfTwo: Bool { self > 0 && self & (self - 1) == 0 }
+}
+
+extension UInt32 {
+    var hexString: String { String(self, radix: 16) }
+}
