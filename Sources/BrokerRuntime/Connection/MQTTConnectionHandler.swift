@@ -52,10 +52,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         admitted = false
         closed = true
         timer?.cancel()
-        if let session {
-            broker.connectionLost(session, connection: self)
-            broker.flushPending()
-        }
+        if let session { broker.connectionLost(session, connection: self) }
+        broker.flushPending()
         session = nil
         self.context = nil
     }
@@ -177,6 +175,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
     func close(reason: ReasonCode?) {
         guard !closed, let context else { return }
+        // What this input batch routed to others must go out now: once this channel closes,
+        // its channelReadComplete (where the batch is flushed) never comes.
+        broker.flushPending()
         if let reason, protocolVersion.hasProperties, session != nil {
             send(.disconnect(DisconnectPacket(reasonCode: reason)))
         }
