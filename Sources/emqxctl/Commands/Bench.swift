@@ -1,0 +1,154 @@
+import ArgumentParser
+import BrokerRuntime
+import Foundation
+
+extension EmqxCtl {
+    /// `emqxctl bench conn|pub|sub`: a load generator on the broker's own codec.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load an MQTT broker: connection rate, messages/s and QoS 1 latency.",
+            discussion: """
+                In the style of emqtt-bench, against emqxctl serve or any MQTT broker. Every \
+                run stops after --duration. Run `bench sub` and `bench pub` in two processes; \
+                the subscriber reports end-to-end latency from timestamps the publisher puts \
+                in each payload (both on this machine's monotonic clock).
+
+                EXAMPLES
+                  emqxctl bench sub --clients 4 --topic 'bench/#' --qos 1 --duration 12 &
+                  emqxctl bench pub --clients 4 --qos 1 --size 64 --duration 10
+                  emqxctl bench conn --duration 5
+                """,
+            subcommands: [Conn.self, Pub.self, Sub.self]
+        )
+    }
+}
+
+struct BenchCommonOptions: ParsableArguments {
+    @Option(help: "Broker host.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Broker port.")
+    var port = 1883
+
+    @Option(help: "Seconds to run (1 to 3600).")
+    var duration = 10.0
+
+    @Option(help: "MQTT version: 3 (3.1.1) or 5.")
+    var mqttVersion = 5
+
+    func validate() throws {
+        guard (1...3600).contains(duration) else { throw ValidationError("--duration must be between 1 and 3600 seconds") }
+        guard mqttVersion == 3 || mqttVersion == 5 else { throw ValidationError("--mqtt-version is 3 or 5") }
+    }
+
+    func options(_ mode: BenchOptions.Mode) -> BenchOptions {
+        var options = BenchOptions(mode: mode)
+        options.host = host
+        options.port = port
+        options.duration = duration
+        options.version = mqttVersion == 5 ? .v5 : .v3_1_1
+        return options
+    }
+}
+
+struct BenchTrafficOptions: ParsableArguments {
+    @Option(help: "Clients (1 to 10000).")
+    var clients = 1
+
+    @Option(help: "QoS 0, 1 or 2.")
+    var qos = 0
+
+    @Option(help: "Topic; %i is replaced by the client number.")
+    var topic = "bench/%i"
+
+    func validate() throws {
+        guard (1...10_000).contains(clients) else { throw ValidationError("--clients must be between 1 and 10000") }
+        guard (0...2).contains(qos) else { throw ValidationError("--qos is 0, 1 or 2") }
+    }
+
+    func apply(to options: inout BenchOptions) {
+        options.clients = clients
+        options.qos = QoS(rawValue: UInt8(qos))!
+        options.topic = topic
+    }
+}
+
+extension EmqxCtl.Bench {
+    struct Conn: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connections per second: CONNECT, CONNACK, DISCONNECT, one after another.")
+
+        @OptionGroup var common: BenchCommonOptions
+
+        @Option(help: "New connections per second; 0 means as fast as possible.")
+        var rate = 0
+
+        func run() throws {
+            var options = common.options(.connect)
+            options.connectRate = rate
+            let report = try LoadGenerator.run(options)
+            Console.output(
+                String(
+                    format: "conn: %d connected, %d failed in %.1f s = %.0f connections/s\n", report.connected, report.failed,
+                    report.seconds, Double(report.connected) / report.seconds))
+        }
+    }
+
+    struct Pub: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish as fast as allowed (or at --rate) and report messages/s.")
+
+        @OptionGroup var common: BenchCommonOptions
+        @OptionGroup var traffic: BenchTrafficOptions
+
+        @Option(help: "Payload bytes (8 to 1048576; the first 8 are a timestamp).")
+        var size = 64
+
+        @Option(help: "Messages per second per client; 0 means as fast as the window allows.")
+        var rate = 0
+
+        @Option(help: "Unacknowledged QoS 1/2 messages per client.")
+        var window = 32
+
+        func validate() throws {
+            guard (8...(1 << 20)).contains(size) else { throw ValidationError("--size must be between 8 and 1048576") }
+        }
+
+        func run() throws {
+            var options = common.options(.publish)
+            traffic.apply(to: &options)
+            options.payloadSize = size
+            options.rate = rate
+            options.window = window
+            let report = try LoadGenerator.run(options)
+            Console.output(
+                String(
+                    format: "pub: %d clients, QoS %d, %d B: %d sent, %d acknowledged in %.1f s = %.0f msg/s\n", report.connected,
+                    traffic.qos, size,
+                    report.published, report.acknowledged, report.seconds, Double(report.published) / report.seconds
+                )
+            )
+            if report.failed > 0 { Console.note("\(report.failed) clients failed to connect") }
+        }
+    }
+
+    struct Sub: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Subscribe, count what arrives, and report messages/s and latency percentiles.")
+
+        @OptionGroup var common: BenchCommonOptions
+        @OptionGroup var traffic: BenchTrafficOptions
+
+        func run() throws {
+            var options = common.options(.subscribe)
+            traffic.apply(to: &options)
+            let report = try LoadGenerator.run(options)
+            var line = String(
+                format: "sub: %d clients: %d received in %.1f s = %.0f msg/s", report.connected, report.received, report.seconds,
+                Double(report.received) / report.seconds)
+            if let p50 = report.percentile(0.5), let p99 = report.percentile(0.99) {
+                line += String(format: "; latency p50 %.3f ms, p99 %.3f ms", p50, p99)
+            }
+            Console.output(line + "\n")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// `emqxctl bench` against `emqxctl serve`: short, bounded runs whose counts must add up.
+@Suite(.serialized) struct BenchTests {
+    @Test func pubAndSubCountTheSameMessages() throws {
+        let broker = try ServeHarness()
+        let port = "\(broker.port)"
+        let subscriber = try Subprocess(
+            Emqxctl.binary, ["bench", "sub", "--port", port, "--clients", "2", "--qos", "1", "--topic", "bench/%i", "--duration", "4"]
+        ).start()
+        usleep(700_000)
+        let publisher = try Emqxctl.run(
+            ["bench", "pub", "--port", port, "--clients", "2", "--qos", "1", "--topic", "bench/%i", "--duration", "2", "--rate", "500"]
+        )
+        #expect(publisher.status == 0, "\(publisher)")
+        let deadline = Date().addingTimeInterval(15)
+        while subscriber.isRunning && Date() < deadline { usleep(20_000) }
+        let received = subscriber.stop()
+        let sent = Self.number(before: " sent", in: publisher.stdout) ?? -1
+        let got = Self.number(before: " received", in: received.stdout) ?? -2
+        #expect(sent > 1000, "\(publisher)")
+        #expect(got == sent, "published \(sent), received \(got): \(received)")
+        #expect(received.stdout.contains("latency p50"), "\(received)")
+    }
+
+    /// The number just before `marker` ("1840 sent" → 1840).
+    static func number(before marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
+        return Int(String(text[..<range.lowerBound].reversed().prefix { $0.isNumber }.reversed()))
+    }
+
+    @Test func connMeasuresConnectionsAndStopsOnTime() throws {
+        let broker = try ServeHarness()
+        let started = Date()
+        let outcome = try Emqxctl.run(["bench", "conn", "--port", "\(broker.port)", "--duration", "2"])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stdout.contains(" 0 failed"), "\(outcome)")
+        #expect(Date().timeIntervalSince(started) < 8)
+    }
+}
