@@ -97,6 +97,24 @@ public enum EffectiveConfig {
         return .object(fields)
     }
 
+    private static func mqtt(_ mqtt: MQTTConfig) -> Node {
+        func count(_ value: Int) -> Node { value == 0 ? .literal("infinity") : .literal("\(value)") }
+        return .object([
+            ("idle_timeout", .literal(mqtt.idleTimeout.description)), ("max_packet_size", .literal(ConfigByteSize.render(mqtt.maxPacketSize))),
+            ("max_clientid_len", .literal("\(mqtt.maxClientIDLength)")), ("max_topic_levels", .literal("\(mqtt.maxTopicLevels)")),
+            ("max_qos_allowed", .literal("\(mqtt.maxQoSAllowed)")), ("max_topic_alias", .literal("\(mqtt.maxTopicAlias)")),
+            ("retain_available", .literal("\(mqtt.retainAvailable)")), ("wildcard_subscription", .literal("\(mqtt.wildcardSubscription)")),
+            ("shared_subscription", .literal("\(mqtt.sharedSubscription)")),
+            ("server_keepalive", .literal(mqtt.serverKeepAlive.map(String.init) ?? "disabled")),
+            ("keepalive_multiplier", .literal("\(mqtt.keepaliveMultiplier)")), ("max_inflight", .literal("\(mqtt.maxInflight)")),
+            ("retry_interval", .literal(mqtt.retryInterval.description)), ("max_awaiting_rel", count(mqtt.maxAwaitingRel)),
+            ("await_rel_timeout", .literal(mqtt.awaitRelTimeout.description)),
+            ("session_expiry_interval", .literal(mqtt.sessionExpiryInterval.description)), ("max_mqueue_len", count(mqtt.maxMqueueLength)),
+            ("mqueue_store_qos0", .literal("\(mqtt.mqueueStoreQoS0)")), ("upgrade_qos", .literal("\(mqtt.upgradeQoS)")),
+            ("ignore_loop_deliver", .literal("\(mqtt.ignoreLoopDeliver)")), ("strict_mode", .literal("\(mqtt.strictMode)")),
+        ])
+    }
+
     private static func crlCache(_ cache: CRLCacheConfig) -> Node {
         .object([
             ("refresh_interval", .literal(cache.refreshInterval.description)),
