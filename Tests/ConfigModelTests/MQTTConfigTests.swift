@@ -37,7 +37,9 @@ import Testing
         #expect(!mqtt.retainAvailable)
         #expect(mqtt.keepaliveMultiplier == 2)
         let rendered = DiagnosticRenderer.render(result.diagnostics)
-        #expect(rendered.contains("emqx.conf:8:22: error[out-of-range]: mqtt.max_clientid_len: 10 is out of range; allowed: 23 to 65535"), "\(rendered)")
+        #expect(
+            rendered.contains("emqx.conf:8:22: error[out-of-range]: mqtt.max_clientid_len: 10 is out of range; allowed: 23 to 65535"),
+            "\(rendered)")
         #expect(rendered.contains("unknown key \"max_inflgiht\"; did you mean \"max_inflight\"?"), "\(rendered)")
     }
 }

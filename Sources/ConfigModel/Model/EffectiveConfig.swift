@@ -100,7 +100,8 @@ public enum EffectiveConfig {
     private static func mqtt(_ mqtt: MQTTConfig) -> Node {
         func count(_ value: Int) -> Node { value == 0 ? .literal("infinity") : .literal("\(value)") }
         return .object([
-            ("idle_timeout", .literal(mqtt.idleTimeout.description)), ("max_packet_size", .literal(ConfigByteSize.render(mqtt.maxPacketSize))),
+            ("idle_timeout", .literal(mqtt.idleTimeout.description)),
+            ("max_packet_size", .literal(ConfigByteSize.render(mqtt.maxPacketSize))),
             ("max_clientid_len", .literal("\(mqtt.maxClientIDLength)")), ("max_topic_levels", .literal("\(mqtt.maxTopicLevels)")),
             ("max_qos_allowed", .literal("\(mqtt.maxQoSAllowed)")), ("max_topic_alias", .literal("\(mqtt.maxTopicAlias)")),
             ("retain_available", .literal("\(mqtt.retainAvailable)")), ("wildcard_subscription", .literal("\(mqtt.wildcardSubscription)")),
