@@ -91,6 +91,7 @@ let package = Package(
             name: "BrokerRuntimeTests",
             dependencies: [
                 "BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift

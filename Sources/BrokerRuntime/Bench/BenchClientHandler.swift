@@ -121,11 +121,15 @@ final class BenchClientHandler: ChannelInboundHandler {
         }
     }
 
+    /// Sends `rate` messages a second in small, evenly spaced bursts (one a millisecond at
+    /// 1,000/s and above), so the window is not the limit and latency is not queueing.
     private func schedulePaced() {
         guard let context else { return }
-        let perTick = max(1, state.options.rate / 100)
+        let rate = state.options.rate
+        let interval = max(1_000_000, 1_000_000_000 / Int64(rate))
+        let perTick = max(1, Int(Int64(rate) * interval / 1_000_000_000))
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { task in
+        context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(interval)) { task in
             let handler = bound.value
             guard !handler.state.stopping, NIODeadline.now() < handler.state.deadline else { return task.cancel() }
             for _ in 0..<perTick where handler.state.options.qos == .atMostOnce || handler.inflight < handler.state.options.window {

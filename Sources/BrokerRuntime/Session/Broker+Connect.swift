@@ -99,6 +99,7 @@ extension Broker {
 
     /// A resumed session: unacknowledged messages again with DUP (§4.4), then the queue.
     private func resume(_ session: Session, on connection: any MQTTConnection) {
+        defer { armRetry(session) }
         for id in session.inflightOrder {
             guard let outgoing = session.inflight[id] else { continue }
             switch outgoing.state {
@@ -134,6 +135,8 @@ extension Broker {
     func connectionLost(_ session: Session, connection: any MQTTConnection) {
         guard session.connection === connection else { return }  // taken over already
         session.connection = nil
+        session.retryTask?.cancel()
+        session.retryTask = nil
         if let will = session.will {
             let delay = min(UInt32(will.properties.willDelayInterval ?? 0), session.expiryInterval)
             if delay == 0 {
@@ -168,7 +171,7 @@ extension Broker {
         session.willTask = nil
         var properties = will.properties
         properties.willDelayInterval = nil
-        let expiresAt = properties.messageExpiryInterval.map { NIODeadline.now() + .seconds(Int64($0)) }
+        let expiresAt = properties.messageExpiryInterval.map { eventLoop.now + .seconds(Int64($0)) }
         let message = ApplicationMessage(
             topic: will.topic, payload: ByteBuffer(bytes: will.payload), qos: will.qos, retain: will.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
@@ -185,6 +188,7 @@ extension Broker {
         session.subscriptions.removeAll()
         session.queue.removeAll()
         session.expiryTask?.cancel()
+        session.retryTask?.cancel()
         if sessions[session.clientID] === session { sessions[session.clientID] = nil }
     }
 }

@@ -35,9 +35,14 @@ extension Broker {
             return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not")
         }
         if packet.qos == .exactlyOnce, let id = packet.packetIdentifier {
-            if session.awaitingRelease.contains(id) {
+            if session.awaitingRelease[id] != nil {
                 // A retransmission of a message already routed: acknowledge again only.
                 return send(.pubrec(PubAckPacket(packetIdentifier: id)), to: connection)
+            }
+            if config.maxAwaitingRel > 0 && session.awaitingRelease.count >= config.maxAwaitingRel {
+                // Forget releases the client never sent within mqtt.await_rel_timeout.
+                let cutoff = eventLoop.now - .milliseconds(config.awaitRelTimeout.milliseconds)
+                session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
             }
             if config.maxAwaitingRel > 0 && session.awaitingRelease.count >= config.maxAwaitingRel {
                 return send(
@@ -49,7 +54,7 @@ extension Broker {
 
         var properties = packet.properties
         properties.topicAlias = nil
-        let expiresAt = properties.messageExpiryInterval.map { NIODeadline.now() + .seconds(Int64($0)) }
+        let expiresAt = properties.messageExpiryInterval.map { eventLoop.now + .seconds(Int64($0)) }
         properties.messageExpiryInterval = nil
         let message = ApplicationMessage(
             topic: topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, properties: properties,
@@ -62,7 +67,7 @@ extension Broker {
         case .atMostOnce: break
         case .atLeastOnce: send(.puback(PubAckPacket(packetIdentifier: packet.packetIdentifier!, reasonCode: reason)), to: connection)
         case .exactlyOnce:
-            session.awaitingRelease.insert(packet.packetIdentifier!)
+            session.awaitingRelease[packet.packetIdentifier!] = eventLoop.now
             send(.pubrec(PubAckPacket(packetIdentifier: packet.packetIdentifier!, reasonCode: reason)), to: connection)
         }
     }
@@ -97,10 +102,11 @@ extension Broker {
                 return drainQueue(session)
             }
             outgoing.state = .awaitingPubComp
+            outgoing.sentAt = eventLoop.now
             session.inflight[ack.packetIdentifier] = outgoing
             send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier)), to: connection)
         case .pubrel(let ack):
-            let known = session.awaitingRelease.remove(ack.packetIdentifier) != nil
+            let known = session.awaitingRelease.removeValue(forKey: ack.packetIdentifier) != nil
             let reason: ReasonCode = known || !session.protocolVersion.hasProperties ? .success : .packetIdentifierNotFound
             send(.pubcomp(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason)), to: connection)
         default:

@@ -78,7 +78,7 @@ public final class Broker {
 
     /// Sends now when the session is online and its window allows, else queues.
     func deliver(_ message: ApplicationMessage, to session: Session, identifiers: [Int]) {
-        if let expiresAt = message.expiresAt, expiresAt <= .now() { return }
+        if let expiresAt = message.expiresAt, expiresAt <= eventLoop.now { return }
         guard let connection = session.connection else {
             guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else { return }
             enqueue(message, for: session)
@@ -95,9 +95,37 @@ public final class Broker {
         }
         let id = session.allocatePacketID()
         session.inflight[id] = Session.Outgoing(
-            message: message, subscriptionIdentifiers: identifiers, state: message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec)
+            message: message, subscriptionIdentifiers: identifiers, state: message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec,
+            sentAt: eventLoop.now)
         session.inflightOrder.append(id)
         transmit(message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection)
+        armRetry(session)
+    }
+
+    /// 3.1.1 only: resend what is still unacknowledged after mqtt.retry_interval, with DUP.
+    /// (5.0 §4.4 forbids resending except on reconnect, which `resume` does for both.)
+    func armRetry(_ session: Session) {
+        guard session.retryTask == nil, !session.protocolVersion.hasProperties, config.retryInterval.milliseconds > 0 else { return }
+        let interval = TimeAmount.milliseconds(config.retryInterval.milliseconds)
+        let bound = NIOLoopBound((broker: self, session: session), eventLoop: eventLoop)
+        session.retryTask = eventLoop.scheduleTask(in: interval) {
+            let (broker, session) = bound.value
+            session.retryTask = nil
+            guard let connection = session.connection, !session.inflight.isEmpty else { return }
+            let due = broker.eventLoop.now - interval
+            for id in session.inflightOrder {
+                guard var outgoing = session.inflight[id], outgoing.sentAt <= due else { continue }
+                outgoing.sentAt = broker.eventLoop.now
+                session.inflight[id] = outgoing
+                if outgoing.state == .awaitingPubComp {
+                    broker.send(.pubrel(PubAckPacket(packetIdentifier: id)), to: connection)
+                } else {
+                    broker.transmit(outgoing.message, packetID: id, identifiers: [], duplicate: true, to: session, via: connection)
+                }
+            }
+            broker.flushPending()
+            broker.armRetry(session)
+        }
     }
 
     private func enqueue(_ message: ApplicationMessage, for session: Session) {
@@ -118,7 +146,7 @@ public final class Broker {
     ) {
         var properties = MQTTProperties()
         if session.protocolVersion.hasProperties {
-            guard let outgoing = message.outgoingProperties(now: .now()) else { return }
+            guard let outgoing = message.outgoingProperties(now: eventLoop.now) else { return }
             properties = outgoing
             properties.subscriptionIdentifiers = identifiers
         }
@@ -141,7 +169,7 @@ public final class Broker {
         guard let connection = session.connection else { return }
         let window = min(session.clientReceiveMaximum, config.maxInflight)
         while session.inflight.count < window, let message = session.queue.popFirst() {
-            if let expiresAt = message.expiresAt, expiresAt <= .now() { continue }
+            if let expiresAt = message.expiresAt, expiresAt <= eventLoop.now { continue }
             if message.qos == .atMostOnce {
                 transmit(message, packetID: nil, identifiers: [], duplicate: false, to: session, via: connection)
             } else {

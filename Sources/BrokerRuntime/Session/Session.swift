@@ -15,8 +15,11 @@ final class Session {
     var inflight: [UInt16: Outgoing] = [:]
     var inflightOrder: [UInt16] = []
     var queue: MessageQueue
-    /// Incoming QoS 2 packet identifiers received and not yet released by PUBREL.
-    var awaitingRelease: Set<UInt16> = []
+    /// Incoming QoS 2 packet identifiers received and not yet released by PUBREL, with when
+    /// they arrived (for mqtt.await_rel_timeout).
+    var awaitingRelease: [UInt16: NIODeadline] = [:]
+    /// Resends unacknowledged messages to 3.1.1 clients every mqtt.retry_interval.
+    var retryTask: Scheduled<Void>?
     private var nextPacketID: UInt16 = 1
 
     /// What the client said it can take (5.0 CONNECT properties).
@@ -35,6 +38,7 @@ final class Session {
         var message: ApplicationMessage
         var subscriptionIdentifiers: [Int]
         var state: State
+        var sentAt: NIODeadline
 
         enum State {
             case awaitingPubAck
