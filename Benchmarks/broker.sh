@@ -5,6 +5,7 @@
 # /proc/PID/stat, throughput, QoS 1 latency, and connections/s.
 #
 #   Benchmarks/broker.sh [seconds-per-case]      (default 8)
+#   PACED_ONLY=1 Benchmarks/broker.sh            (only the paced latency case, three times)
 #
 # Cases: QoS 0 and QoS 1, 64-byte payloads, 1->1 and 4->4 (publisher i to subscriber i).
 # Needs taskset (util-linux), GNU time, and mosquitto.
@@ -71,6 +72,13 @@ run_case() { # $1 = broker, $2 = port, $3 = qos, $4 = clients, $5 = publish rate
 for broker in emqxctl mosquitto; do
     port=$((20000 + RANDOM % 20000))
     start_broker "$broker" "$port"
+    if [ -n "${PACED_ONLY:-}" ]; then
+        for _ in 1 2 3; do run_case "$broker" "$port" 1 1 5000; done
+        kill "$broker_pid"
+        wait "$broker_pid" 2>/dev/null || true
+        broker_pid=""
+        continue
+    fi
     for qos in 0 1; do
         for clients in 1 4; do run_case "$broker" "$port" "$qos" "$clients"; done
     done

@@ -89,6 +89,28 @@ import Testing
         #expect(subscriberConnection.publishes.map { String(buffer: $0.payload) } == ["m1", "m2", "m5"])
     }
 
+    @Test func aSubscriberThatFallsBehindPausesItsPublisherForABoundedTime() throws {
+        let broker = broker { $0.maxInflight = 1 }
+        let (subscriber, subscriberConnection) = connect(broker, "sub")
+        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atLeastOnce)
+        let (publisher, publisherConnection) = connect(broker, "pub")
+        broker.currentPublisher = publisherConnection
+        publish(broker, publisher, publisherConnection, "t", "1", qos: .atLeastOnce, id: 1)
+        #expect(!publisherConnection.readingPaused)
+        publish(broker, publisher, publisherConnection, "t", "2", qos: .atLeastOnce, id: 2)  // the window is full: queued
+        #expect(publisherConnection.readingPaused)
+        broker.acknowledge(
+            .puback(PubAckPacket(packetIdentifier: subscriberConnection.publishes[0].packetIdentifier!)), from: subscriber,
+            connection: subscriberConnection)
+        #expect(!publisherConnection.readingPaused, "caught up: reading resumes")
+
+        publish(broker, publisher, publisherConnection, "t", "3", qos: .atLeastOnce, id: 3)
+        #expect(publisherConnection.readingPaused)
+        loop.advanceTime(by: .milliseconds(100))
+        #expect(!publisherConnection.readingPaused, "a subscriber that never acknowledges holds publishers back 100 ms at most")
+        broker.currentPublisher = nil
+    }
+
     @Test func clientReceiveMaximumLimitsTheWindow() throws {
         let broker = broker()
         let (subscriber, subscriberConnection) = connect(broker, "sub", receiveMaximum: 1)
@@ -192,6 +214,10 @@ final class RecordingConnection: MQTTConnection {
 
     func send(_ packet: MQTTPacket) { sent.append(packet) }
     func flush() {}
+    var isWritable = true
+    private(set) var readingPaused = false
+    func pauseReading() { readingPaused = true }
+    func resumeReading() { readingPaused = false }
     func close(reason: ReasonCode?) {
         closed = true
         closedWith = reason

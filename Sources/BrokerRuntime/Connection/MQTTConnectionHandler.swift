@@ -82,6 +82,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         broker.flushPending()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { broker.resumePublishers() }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         broker.logger.debug("connection error: \(error)")
         close(reason: nil)
@@ -104,7 +108,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
             return
         }
         switch packet {
-        case .publish(let publish): broker.publish(publish, from: session, connection: self)
+        case .publish(let publish):
+            broker.currentPublisher = self
+            broker.publish(publish, from: session, connection: self)
+            broker.currentPublisher = nil
         case .puback, .pubrec, .pubrel, .pubcomp: broker.acknowledge(packet, from: session, connection: self)
         case .subscribe(let subscribe): broker.subscribe(subscribe, from: session, connection: self)
         case .unsubscribe(let unsubscribe): broker.unsubscribe(unsubscribe, from: session, connection: self)
@@ -171,6 +178,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     func flush() {
         guard !closed else { return }
         context?.flush()
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? true }
+
+    func pauseReading() {
+        try? context?.channel.syncOptions?.setOption(.autoRead, value: false)
+    }
+
+    func resumeReading() {
+        guard !closed else { return }
+        try? context?.channel.syncOptions?.setOption(.autoRead, value: true)
     }
 
     func close(reason: ReasonCode?) {

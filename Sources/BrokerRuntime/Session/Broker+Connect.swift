@@ -137,6 +137,7 @@ extension Broker {
         session.connection = nil
         session.retryTask?.cancel()
         session.retryTask = nil
+        resumePublishers()
         if let will = session.will {
             let delay = min(UInt32(will.properties.willDelayInterval ?? 0), session.expiryInterval)
             if delay == 0 {

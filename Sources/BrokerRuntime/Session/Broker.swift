@@ -14,6 +14,14 @@ public final class Broker {
     var retained: [String: ApplicationMessage] = [:]
     /// Connections written to during the current input batch, flushed once at its end.
     private var pendingFlush: [ObjectIdentifier: any MQTTConnection] = [:]
+    /// The connection whose PUBLISH is being routed, so a slow subscriber can slow it down.
+    var currentPublisher: (any MQTTConnection)?
+    /// Publishers whose reading is paused because a subscriber is behind.
+    private var paused: [ObjectIdentifier: any MQTTConnection] = [:]
+    private var resumeTask: Scheduled<Void>?
+    /// The longest a publisher is held back: a subscriber that stops reading must not stall
+    /// publishers for long (then its queue takes the load, and drops, as in EMQX).
+    static let maximumPause = TimeAmount.milliseconds(100)
     private var assignedIDCounter = 0
 
     /// Counters for logs and the benchmark.
@@ -91,6 +99,7 @@ public final class Broker {
         let window = min(session.clientReceiveMaximum, config.maxInflight)
         guard session.inflight.count < window else {
             enqueue(message, for: session)
+            throttlePublisher(for: connection)
             return
         }
         let id = session.allocatePacketID()
@@ -162,12 +171,39 @@ public final class Broker {
         }
         messagesDelivered += 1
         send(.publish(packet), to: connection)
+        if !connection.isWritable { throttlePublisher(for: connection) }
+    }
+
+    /// Flow control: when a subscriber falls behind (its window is full and messages queue,
+    /// or its socket buffer is full), the publisher feeding it stops being read for a while,
+    /// instead of the broker queueing (latency) and dropping (loss) without bound.
+    func throttlePublisher(for target: any MQTTConnection) {
+        guard let publisher = currentPublisher, publisher !== target else { return }
+        let key = ObjectIdentifier(publisher)
+        guard paused[key] == nil else { return }
+        paused[key] = publisher
+        publisher.pauseReading()
+        if resumeTask == nil {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            resumeTask = eventLoop.scheduleTask(in: Self.maximumPause) { bound.value.resumePublishers() }
+        }
+    }
+
+    /// Lets paused publishers be read again (a subscriber caught up, or the pause timed out).
+    func resumePublishers() {
+        resumeTask?.cancel()
+        resumeTask = nil
+        guard !paused.isEmpty else { return }
+        let resumed = paused.values
+        paused.removeAll(keepingCapacity: true)
+        for publisher in resumed { publisher.resumeReading() }
     }
 
     /// Fills the session's window from its queue.
     func drainQueue(_ session: Session) {
         guard let connection = session.connection else { return }
         let window = min(session.clientReceiveMaximum, config.maxInflight)
+        defer { if session.queue.isEmpty { resumePublishers() } }
         while session.inflight.count < window, let message = session.queue.popFirst() {
             if let expiresAt = message.expiresAt, expiresAt <= eventLoop.now { continue }
             if message.qos == .atMostOnce {

@@ -79,4 +79,9 @@ protocol MQTTConnection: AnyObject {
     func flush()
     /// Closes the connection; with a reason, 5.0 clients get a DISCONNECT carrying it first.
     func close(reason: ReasonCode?)
+    /// Whether its outbound buffer still has room (NIO's writability).
+    var isWritable: Bool { get }
+    /// Stops and restarts reading from the socket (flow control for fast publishers).
+    func pauseReading()
+    func resumeReading()
 }
