@@ -11,8 +11,7 @@ final class BenchClientHandler: ChannelInboundHandler {
 
     private let index: Int
     private let state: BenchState
-    private var parser: MQTTPacketParser
-    private var received: ByteBuffer?
+    private var inbound: MQTTInboundStream
     private var context: ChannelHandlerContext?
     private var inflight = 0
     private var connected = false
@@ -22,7 +21,8 @@ final class BenchClientHandler: ChannelInboundHandler {
     init(index: Int, state: BenchState) {
         self.index = index
         self.state = state
-        self.parser = MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: 1 << 24), version: state.options.version)
+        self.inbound = MQTTInboundStream(
+            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: 1 << 24), version: state.options.version))
         self.topic = state.options.topic.replacingOccurrences(of: "%i", with: String(index))
         self.padding = [UInt8](repeating: 0x61, count: max(0, state.options.payloadSize - 8))
     }
@@ -42,12 +42,8 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        if received == nil || received!.readableBytes == 0 { received = bytes } else { received!.writeBuffer(&bytes) }
-        while var buffer = received, let packet = try? parser.parse(&buffer) {
-            received = buffer
-            handle(packet, context: context)
-        }
+        inbound.append(unwrapInboundIn(data))
+        while let packet = try? inbound.next() { handle(packet, context: context) }
         context.flush()
     }
 

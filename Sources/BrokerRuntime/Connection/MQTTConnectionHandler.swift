@@ -12,8 +12,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
     private let broker: Broker
     private let listener: ListenerState
-    private var parser: MQTTPacketParser
-    private var received: ByteBuffer?
+    private var inbound: MQTTInboundStream
     private var context: ChannelHandlerContext?
     private var session: Session?
     private(set) var protocolVersion: ProtocolVersion = .v3_1_1
@@ -27,7 +26,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     init(broker: Broker, listener: ListenerState) {
         self.broker = broker
         self.listener = listener
-        self.parser = MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: broker.config.maxPacketSize))
+        self.inbound = MQTTInboundStream(
+            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: broker.config.maxPacketSize)))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -60,22 +60,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed else { return }
-        var bytes = unwrapInboundIn(data)
-        if received == nil || received!.readableBytes == 0 {
-            received = bytes
-        } else {
-            received!.writeBuffer(&bytes)
-        }
+        inbound.append(unwrapInboundIn(data))
         lastActivity = .now()
         do {
-            while !closed, var buffer = received, let packet = try parser.parse(&buffer) {
-                received = buffer
-                handle(packet)
-            }
+            while !closed, let packet = try inbound.next() { handle(packet) }
         } catch {
             protocolViolation(error)
         }
-        if let buffer = received, buffer.readableBytes == 0 { received = nil }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -55,6 +55,15 @@ func secretBytes(_ text: String, encoding: PSKSecretEncoding) throws -> [UInt8] 
     }
 }
 
+/// Where the printed client commands point.
+struct PSKClientTarget: ParsableArguments {
+    @Option(help: "The broker host for the printed client commands.")
+    var host = "localhost"
+
+    @Option(help: "The broker's TLS port for the printed client commands.")
+    var port = 8883
+}
+
 /// Client command lines for an identity, with the key in the hex they expect.
 enum PSKClientCommands {
     static func lines(identity: String, keyHex: String?, host: String, port: Int) -> [String] {

@@ -40,11 +40,7 @@ extension EmqxCtl.PSK {
         @Flag(help: "Replace the secret of an identity that exists.")
         var force = false
 
-        @Option(help: "The broker host for the printed client commands.")
-        var host = "localhost"
-
-        @Option(help: "The broker's TLS port for the printed client commands.")
-        var port = 8883
+        @OptionGroup var target: PSKClientTarget
 
         func validate() throws {
             guard (1...256).contains(bytes) else { throw ValidationError("--bytes must be between 1 and 256") }
@@ -68,7 +64,9 @@ extension EmqxCtl.PSK {
             Console.note("\(result == .added ? "added" : "replaced the secret of") \(identity) in \(store.db)")
             if let shown {
                 Console.output("secret (\(secretEncoding.rawValue), shown once): \(shown)\n")
-                for line in PSKClientCommands.lines(identity: identity, keyHex: PSKClientCommands.hex(key), host: host, port: port) {
+                for line in PSKClientCommands.lines(
+                    identity: identity, keyHex: PSKClientCommands.hex(key), host: target.host, port: target.port)
+                {
                     Console.output(line + "\n")
                 }
             }

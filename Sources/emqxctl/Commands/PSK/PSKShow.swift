@@ -31,11 +31,7 @@ extension EmqxCtl.PSK {
         @Flag(help: "Print the secret and the key hex.")
         var reveal = false
 
-        @Option(help: "The broker host for the client commands.")
-        var host = "localhost"
-
-        @Option(help: "The broker's TLS port for the client commands.")
-        var port = 8883
+        @OptionGroup var target: PSKClientTarget
 
         func run() throws {
             let opened = try store.open(create: false)
@@ -62,7 +58,8 @@ extension EmqxCtl.PSK {
             if clientCommands {
                 text +=
                     "\n"
-                    + PSKClientCommands.lines(identity: identity, keyHex: reveal ? keyHex : nil, host: host, port: port).joined(
+                    + PSKClientCommands.lines(identity: identity, keyHex: reveal ? keyHex : nil, host: target.host, port: target.port)
+                    .joined(
                         separator: "\n") + "\n"
                 if !reveal { text += "(add --reveal to fill in <KEY-HEX>)\n" }
             }
