@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "BrokerRuntime",
             dependencies: [
-                "ConfigModel", "CertTools", .product(name: "NIOCore", package: "swift-nio"),
+                "ConfigModel", "CertTools", "COpenSSL", "COpenSSLShims", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

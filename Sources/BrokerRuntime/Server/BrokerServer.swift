@@ -1,11 +1,11 @@
 public import ConfigModel
+import Foundation
 public import Logging
 public import NIOCore
 import NIOPosix
 
 /// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
-/// per enabled tcp listener. ssl listeners arrive with the TLS issue; until then they are
-/// reported and skipped.
+/// per enabled tcp or ssl listener.
 public final class BrokerServer: @unchecked Sendable {
     private let config: BrokerConfig
     private let logger: Logger
@@ -28,26 +28,28 @@ public final class BrokerServer: @unchecked Sendable {
     public func start() throws -> [(id: String, address: SocketAddress)] {
         var bound: [(String, SocketAddress)] = []
         for listener in config.servedListeners {
-            guard listener.type == .tcp else {
-                logger.warning("Listener \(listener.id) is not started: ssl listeners arrive with TLS support")
-                continue
-            }
-            let channel = try bind(listener).wait()
+            let tls = try listener.sslOptions.map { try TLSContext.server($0, workingDirectory: workingDirectory) }
+            let channel = try bind(listener, tls: tls).wait()
             channels.append((listener.id, channel))
             let address = channel.localAddress!
-            logger.notice("Listener \(listener.id) on \(address.ipAddress ?? "?"):\(address.port ?? 0) started.")
+            logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
             bound.append((listener.id, address))
         }
         return bound
     }
 
-    private func bind(_ listener: ListenerConfig) -> EventLoopFuture<any Channel> {
+    /// Where relative certificate paths are read from.
+    public var workingDirectory = FileManager.default.currentDirectoryPath
+
+    private func bind(_ listener: ListenerConfig, tls: TLSContext?) -> EventLoopFuture<any Channel> {
         let broker = self.broker
         let loop = broker.eventLoop
         let id = listener.id
         let maxConnections = listener.maxConnections
         let state = try! loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
         let tcp = listener.tcpOptions
+        let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
+        let logger = self.logger
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Int32(clamping: tcp.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: tcp.reuseaddr ? 1 : 0)
@@ -55,6 +57,11 @@ public final class BrokerServer: @unchecked Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let handler = try OpenSSLServerHandler(
+                            context: tls, handshakeTimeout: handshakeTimeout, listenerID: id, logger: logger)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
                     try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))
                 }
             }

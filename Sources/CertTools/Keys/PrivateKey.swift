@@ -33,6 +33,10 @@ public final class PrivateKey: @unchecked Sendable {
         return PrivateKey(takingOwnership: key)
     }
 
+    /// Runs `body` with the `EVP_PKEY*`, for BrokerRuntime's TLS layer; the pointer must not
+    /// outlive the call (OpenSSL takes its own reference where it keeps one).
+    package func withUnsafeEVPKey<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R { try body(evpKey) }
+
     /// Key type and size.
     public var keyDescription: KeyDescription { KeyDescription(evpKey: evpKey) }
 

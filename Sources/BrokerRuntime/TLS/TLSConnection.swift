@@ -1,0 +1,114 @@
+internal import COpenSSL
+import NIOCore
+
+/// One TLS session over a pair of memory BIOs: the one Swift owner of an `SSL*`. Ciphertext
+/// from the socket goes in through `receive`; plaintext comes out of `readPlaintext`;
+/// whatever OpenSSL wants to send collects in the write BIO until `drainCiphertext`.
+///
+/// Memory BIOs cost one copy each way (swift-nio-ssl's custom BIO avoids it); the choice is
+/// kept inside this type so it can change without touching the handler.
+final class TLSConnection {
+    private let ssl: OpaquePointer
+    private let readBIO: OpaquePointer
+    private let writeBIO: OpaquePointer
+    /// Keeps the shared context alive as long as this session.
+    private let context: TLSContext
+
+    enum Result {
+        case complete
+        case incomplete
+        /// The peer closed the TLS session (close_notify).
+        case closed
+        case failed(TLSError)
+    }
+
+    init(context: TLSContext) throws {
+        ERR_clear_error()
+        guard let ssl = SSL_new(context.context), let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+            throw TLSError.fromQueue("cannot create a TLS session")
+        }
+        self.ssl = ssl
+        self.readBIO = readBIO
+        self.writeBIO = writeBIO
+        self.context = context
+        // SSL_set_bio hands both BIOs to the SSL, which frees them in SSL_free.
+        SSL_set_bio(ssl, readBIO, writeBIO)
+        SSL_set_accept_state(ssl)
+    }
+
+    deinit { SSL_free(ssl) }
+
+    func receive(_ buffer: ByteBuffer) {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            _ = BIO_write(readBIO, base, Int32(bytes.count))
+        }
+    }
+
+    func handshake() -> Result {
+        ERR_clear_error()
+        return classify(SSL_do_handshake(ssl), "the TLS handshake failed")
+    }
+
+    /// Decrypts everything available into `buffer`.
+    func readPlaintext(into buffer: inout ByteBuffer) -> Result {
+        while true {
+            ERR_clear_error()
+            buffer.reserveCapacity(minimumWritableBytes: 16384)
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16384) { bytes in
+                max(0, Int(SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))))
+            }
+            if count > 0 { continue }
+            let status = classify(0, "reading TLS data failed", lastReturn: SSL_get_error(ssl, 0))
+            if case .incomplete = status { return .complete }
+            return status
+        }
+    }
+
+    /// Encrypts `plaintext` into the write BIO.
+    func writePlaintext(_ plaintext: ByteBuffer) -> Result {
+        var failure: Result = .complete
+        plaintext.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            ERR_clear_error()
+            let written = SSL_write(ssl, base, Int32(bytes.count))
+            if written <= 0 { failure = classify(written, "writing TLS data failed") }
+        }
+        return failure
+    }
+
+    /// Ciphertext OpenSSL produced, to write to the socket; nil when there is none.
+    func drainCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let pending = Int(BIO_ctrl_pending(writeBIO))
+        guard pending > 0 else { return nil }
+        var buffer = allocator.buffer(capacity: pending)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
+            max(0, Int(BIO_read(writeBIO, bytes.baseAddress, Int32(pending))))
+        }
+        return buffer
+    }
+
+    /// Queues close_notify.
+    func shutdown() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+
+    /// `TLSv1.3 TLS_AES_256_GCM_SHA384`, for logs.
+    var negotiated: String {
+        let version = String(cString: SSL_get_version(ssl))
+        let cipher = SSL_get_current_cipher(ssl).map { String(cString: SSL_CIPHER_get_name($0)) } ?? "?"
+        return "\(version) \(cipher)"
+    }
+
+    private func classify(_ returned: Int32, _ what: String, lastReturn: Int32? = nil) -> Result {
+        let error = lastReturn ?? SSL_get_error(ssl, returned)
+        switch error {
+        case SSL_ERROR_NONE: return .complete
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .incomplete
+        case SSL_ERROR_ZERO_RETURN: return .closed
+        default: return .failed(TLSError.fromQueue(what))
+        }
+    }
+}

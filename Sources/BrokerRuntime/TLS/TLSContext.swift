@@ -1,0 +1,133 @@
+internal import COpenSSL
+internal import COpenSSLShims
+import CertTools
+import ConfigModel
+import Foundation
+
+/// An `SSL_CTX` built from a listener's `ssl_options`: exactly the configured versions and
+/// ciphers, the certificate chain and key, and client verification. Immutable once built, so
+/// every connection of the listener shares it.
+final class TLSContext: @unchecked Sendable {
+    let context: OpaquePointer
+
+    private init(context: OpaquePointer) { self.context = context }
+
+    deinit { SSL_CTX_free(context) }
+
+    /// Builds the context; paths are relative to `workingDirectory`. Preflight has already
+    /// checked the files, so failures here are unexpected and carry OpenSSL's reasons.
+    static func server(_ options: SSLOptions, workingDirectory: String) throws -> TLSContext {
+        ERR_clear_error()
+        guard let handle = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
+        let tls = TLSContext(context: handle)
+        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
+
+        try tls.setVersions(options.versions.value)
+        try tls.setCiphers(options.ciphers.value, versions: options.versions.value)
+
+        // The served chain: leaf first, then the intermediates, as certfile lists them.
+        let chain = try CryptoFile.certificates(path: path(options.certfile.value))
+        try chain[0].withUnsafeX509 { x509 in
+            guard SSL_CTX_use_certificate(handle, x509) == 1 else { throw TLSError.fromQueue("cannot use \(options.certfile.value)") }
+        }
+        for intermediate in chain.dropFirst() {
+            try intermediate.withUnsafeX509 { x509 in
+                X509_up_ref(x509)  // add_extra_chain_cert takes ownership
+                guard COpenSSLShims_SSL_CTX_add_extra_chain_cert(handle, x509) == 1 else {
+                    X509_free(x509)
+                    throw TLSError.fromQueue("cannot add an intermediate from \(options.certfile.value)")
+                }
+            }
+        }
+        let passphrase = try options.password.map { try Passphrase(try secret($0.value.value, workingDirectory: workingDirectory)) }
+        let key = try CryptoFile.privateKey(path: path(options.keyfile.value), passphrase: passphrase)
+        try key.withUnsafeEVPKey { evpKey in
+            guard SSL_CTX_use_PrivateKey(handle, evpKey) == 1, SSL_CTX_check_private_key(handle) == 1 else {
+                throw TLSError.fromQueue("the key in \(options.keyfile.value) does not match \(options.certfile.value)")
+            }
+        }
+
+        if !options.cacertfile.value.isEmpty {
+            let caPath = path(options.cacertfile.value)
+            guard SSL_CTX_load_verify_locations(handle, caPath, nil) == 1 else {
+                throw TLSError.fromQueue("cannot load \(options.cacertfile.value)")
+            }
+            if let names = SSL_load_client_CA_file(caPath) { SSL_CTX_set_client_CA_list(handle, names) }
+        }
+        if options.verify == .verifyPeer {
+            let mode = SSL_VERIFY_PEER | (options.failIfNoPeerCert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0)
+            SSL_CTX_set_verify(handle, mode, nil)
+            SSL_CTX_set_verify_depth(handle, Int32(clamping: options.depth))
+        } else {
+            SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nil)
+        }
+
+        var flags: UInt64 = 0
+        if options.honorCipherOrder { flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE }
+        if !options.clientRenegotiation || !options.secureRenegotiate { flags |= COpenSSLShims_SSL_OP_NO_RENEGOTIATION }
+        if options.reuseSessions {
+            let id = Array("emqxctl".utf8)
+            _ = SSL_CTX_set_session_id_context(handle, id, UInt32(id.count))
+            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_SERVER)
+        } else {
+            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_OFF)
+            flags |= COpenSSLShims_SSL_OP_NO_TICKET
+        }
+        _ = SSL_CTX_set_options(handle, flags)
+        _ = COpenSSLShims_SSL_CTX_set_dh_auto(handle, 1)
+        return tls
+    }
+
+    /// Exactly the configured versions. TLS 1.0 and 1.1 need security level 0 under OpenSSL 3,
+    /// so it is lowered only when one of them is listed.
+    private func setVersions(_ versions: [TLSVersion]) throws {
+        let numbers = versions.map(Self.protocolNumber)
+        guard let lowest = numbers.min(), let highest = numbers.max() else { return }
+        guard COpenSSLShims_SSL_CTX_set_min_proto_version(context, lowest) == 1,
+            COpenSSLShims_SSL_CTX_set_max_proto_version(context, highest) == 1
+        else { throw TLSError.fromQueue("cannot set TLS versions \(versions.map(\.rawValue))") }
+        if versions.contains(where: \.isLegacy) { SSL_CTX_set_security_level(context, 0) }
+    }
+
+    /// TLS 1.3 suites go to `SSL_CTX_set_ciphersuites`, the rest to `SSL_CTX_set_cipher_list`,
+    /// as OpenSSL requires. Names OpenSSL lacks were reported by preflight and are left out.
+    private func setCiphers(_ names: [String], versions: [TLSVersion]) throws {
+        guard !names.isEmpty else { return }
+        let catalog = CipherSuiteCatalog.linked
+        let known = names.compactMap { catalog.suite(named: $0) }
+        let tls13 = known.filter(\.isTLS13).map(\.name)
+        let older = known.filter { !$0.isTLS13 }.map(\.name)
+        if !tls13.isEmpty {
+            guard SSL_CTX_set_ciphersuites(context, tls13.joined(separator: ":")) == 1 else {
+                throw TLSError.fromQueue("cannot set TLS 1.3 suites")
+            }
+        }
+        if !older.isEmpty {
+            let security = versions.contains(where: \.isLegacy) ? ":@SECLEVEL=0" : ""
+            guard SSL_CTX_set_cipher_list(context, older.joined(separator: ":") + security) == 1 else {
+                throw TLSError.fromQueue("cannot set the cipher list")
+            }
+        } else if !tls13.isEmpty {
+            // Only TLS 1.3 suites listed: no ≤1.2 suite may be negotiated either.
+            _ = SSL_CTX_set_cipher_list(context, "aNULL:!aNULL")
+        }
+    }
+
+    static func protocolNumber(_ version: TLSVersion) -> Int32 {
+        switch version {
+        case .tlsv1: TLS1_VERSION
+        case .tlsv1_1: TLS1_1_VERSION
+        case .tlsv1_2: TLS1_2_VERSION
+        case .tlsv1_3: TLS1_3_VERSION
+        }
+    }
+
+    /// A password value: `file://PATH` reads it from PATH (trailing whitespace trimmed).
+    private static func secret(_ value: String, workingDirectory: String) throws -> String {
+        guard value.hasPrefix("file://") else { return value }
+        let file = String(value.dropFirst("file://".count))
+        let full = file.hasPrefix("/") ? file : (workingDirectory as NSString).appendingPathComponent(file)
+        guard let data = FileManager.default.contents(atPath: full) else { throw TLSError("cannot read the password file \(file)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
