@@ -16,8 +16,10 @@ final class ServeHarness {
         """
 
     /// Starts the broker with `config` and waits for its listener line (up to 20 s).
-    init(config: String = defaultConfig) throws {
+    /// `prepare` runs in the broker's folder first (to make certificates, say).
+    init(config: String = defaultConfig, prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
         folder = try TemporaryDirectory()
+        try prepare(folder)
         try folder.write("emqx.conf", config)
         process = try Subprocess(Emqxctl.binary, ["serve", "--config", "emqx.conf", "--log-level", "info"], workingDirectory: folder.path)
             .start()
@@ -36,11 +38,15 @@ final class ServeHarness {
 
     deinit { process.stop() }
 
-    /// The port of "Listener tcp:default on 127.0.0.1:PORT started."
-    static func port(in log: String) -> UInt16? {
-        guard let range = log.range(of: "Listener tcp:default on 127.0.0.1:") else { return nil }
-        return UInt16(log[range.upperBound...].prefix { $0.isNumber })
+    /// The port of "Listener <id> on 127.0.0.1:PORT started." (the first listener by default).
+    static func port(in log: String, listener: String? = nil) -> UInt16? {
+        guard let range = log.range(of: "Listener \(listener ?? "")") else { return nil }
+        guard let at = log[range.upperBound...].range(of: " on 127.0.0.1:") else { return nil }
+        return UInt16(log[at.upperBound...].prefix { $0.isNumber })
     }
+
+    /// The bound port of a listener, once the broker logged it.
+    func port(of listener: String) -> UInt16? { Self.port(in: process.stderr, listener: listener) }
 
     struct HarnessFailure: Error, CustomStringConvertible {
         let description: String
