@@ -24,3 +24,5 @@ long COpenSSLShims_SSL_CTX_set_session_cache_mode(SSL_CTX *context, long mode) {
 long COpenSSLShims_SSL_CTX_add_extra_chain_cert(SSL_CTX *context, X509 *certificate) { return SSL_CTX_add_extra_chain_cert(context, certificate); }
 
 long COpenSSLShims_SSL_CTX_set_dh_auto(SSL_CTX *context, int onoff) { return SSL_CTX_set_dh_auto(context, onoff); }
+
+int COpenSSLShims_SSL_CTX_get_ex_new_index(void) { return SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }

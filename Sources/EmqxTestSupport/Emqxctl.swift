@@ -13,14 +13,16 @@ public enum Emqxctl {
         return packageRoot.appendingPathComponent(".build/debug/emqxctl").path
     }
 
-    /// Runs `emqxctl arguments…` in `directory` and waits for it.
+    /// Runs `emqxctl arguments…` in `directory`, with `input` on stdin, and waits for it.
     public static func run(
         _ arguments: [String],
         in directory: String? = nil,
         environment: [String: String]? = nil,
+        input: String? = nil,
         timeout: TimeInterval = 60
     ) throws -> Subprocess.Outcome {
         var command = Subprocess(binary, arguments, workingDirectory: directory)
+        command.standardInput = input.map { Array($0.utf8) }
         if let environment {
             command.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

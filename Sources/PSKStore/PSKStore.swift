@@ -123,6 +123,16 @@ public final class PSKStore {
         }
     }
 
+    /// SQLite's `data_version`: it changes when another connection commits to the store, so a
+    /// long-running reader (`serve`) reloads its snapshot only when there is something new.
+    public func dataVersion() throws -> Int64 {
+        try database {
+            let statement = try connection.prepare("PRAGMA data_version")
+            _ = try statement.step()
+            return statement.int64(at: 0)
+        }
+    }
+
     /// Calls `body` for each identity and secret, sorted by identity, inside one read
     /// transaction, without holding them all in memory (for `psk export`).
     public func forEachSecret(_ body: ([UInt8], [UInt8]) throws -> Void) throws {

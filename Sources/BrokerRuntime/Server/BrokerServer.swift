@@ -13,9 +13,13 @@ public final class BrokerServer: @unchecked Sendable {
     private let broker: NIOLoopBound<Broker>
     private var channels: [(id: String, channel: any Channel)] = []
 
-    public init(config: BrokerConfig, logger: Logger) {
+    private let pskResolver: (any PSKResolver)?
+
+    /// `pskResolver` answers PSK identities on ssl listeners when PSK is enabled.
+    public init(config: BrokerConfig, logger: Logger, pskResolver: (any PSKResolver)? = nil) {
         self.config = config
         self.logger = logger
+        self.pskResolver = pskResolver
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let mqtt = config.mqtt
@@ -28,7 +32,7 @@ public final class BrokerServer: @unchecked Sendable {
     public func start() throws -> [(id: String, address: SocketAddress)] {
         var bound: [(String, SocketAddress)] = []
         for listener in config.servedListeners {
-            let tls = try listener.sslOptions.map { try TLSContext.server($0, workingDirectory: workingDirectory) }
+            let tls = try listener.sslOptions.map { try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver) }
             let channel = try bind(listener, tls: tls).wait()
             channels.append((listener.id, channel))
             let address = channel.localAddress!

@@ -140,6 +140,8 @@ extension OpenSSLServerHandler: Sendable {}
 
 /// Plain words for OpenSSL's handshake failures (user-needs #3).
 enum HandshakeFailure {
+    static let pskMismatch = "the client's pre-shared key differs from the store's for its identity (raw or hex? see secret_encoding)"
+
     static func explain(_ error: TLSError, firstByte: UInt8?) -> String {
         if firstByte == 0x10 { return "a plaintext MQTT client connected to a TLS port (use the tcp listener, or TLS in the client)" }
         if let byte = firstByte, byte == UInt8(ascii: "G") || byte == UInt8(ascii: "P") {
@@ -162,6 +164,11 @@ enum HandshakeFailure {
             ("tlsv1 alert unknown ca", "the client does not trust this server's CA (give it cacert.pem)"),
             ("sslv3 alert certificate expired", "the client says a certificate has expired"),
             ("http request", "an HTTP request arrived on an MQTT TLS port"),
+            ("psk identity not found", "unknown PSK identity: it is not in the PSK store"),
+            ("binder does not verify", pskMismatch),
+            ("decryption failed or bad record mac", pskMismatch),
+            // TLS 1.3: OpenSSL reports a refused external PSK identity as a bad extension.
+            ("bad extension", "unknown PSK identity, or a malformed pre_shared_key extension"),
         ]
         for (needle, sentence) in known where reasons.contains(needle) { return sentence }
         return reasons.isEmpty ? error.reason : reasons

@@ -9,6 +9,8 @@ import Foundation
 /// every connection of the listener shares it.
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
+    /// The PSK resolver the callbacks reach through ex_data; held here so it lives as long.
+    private var pskBox: PSKCallbacks.Box?
 
     private init(context: OpaquePointer) { self.context = context }
 
@@ -16,14 +18,14 @@ final class TLSContext: @unchecked Sendable {
 
     /// Builds the context; paths are relative to `workingDirectory`. Preflight has already
     /// checked the files, so failures here are unexpected and carry OpenSSL's reasons.
-    static func server(_ options: SSLOptions, workingDirectory: String) throws -> TLSContext {
+    static func server(_ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil) throws -> TLSContext {
         ERR_clear_error()
         guard let handle = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
         let tls = TLSContext(context: handle)
         func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
 
         try tls.setVersions(options.versions.value)
-        try tls.setCiphers(options.ciphers.value, versions: options.versions.value)
+        try tls.setCiphers(options.ciphers.value, versions: options.versions.value, psk: psk != nil)
 
         // The served chain: leaf first, then the intermediates, as certfile lists them.
         let chain = try CryptoFile.certificates(path: path(options.certfile.value))
@@ -65,7 +67,15 @@ final class TLSContext: @unchecked Sendable {
         var flags: UInt64 = 0
         if options.honorCipherOrder { flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE }
         if !options.clientRenegotiation || !options.secureRenegotiate { flags |= COpenSSLShims_SSL_OP_NO_RENEGOTIATION }
-        if options.reuseSessions {
+        if let psk {
+            let box = PSKCallbacks.Box(psk)
+            tls.pskBox = box
+            PSKCallbacks.install(box, on: handle)
+            // Every PSK identity a client offers is then an external one: resumption is off,
+            // so an unknown identity can be refused instead of falling back to certificates.
+            flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE | COpenSSLShims_SSL_OP_NO_TICKET
+            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_OFF)
+        } else if options.reuseSessions {
             let id = Array("emqxctl".utf8)
             _ = SSL_CTX_set_session_id_context(handle, id, UInt32(id.count))
             _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_SERVER)
@@ -91,11 +101,20 @@ final class TLSContext: @unchecked Sendable {
 
     /// TLS 1.3 suites go to `SSL_CTX_set_ciphersuites`, the rest to `SSL_CTX_set_cipher_list`,
     /// as OpenSSL requires. Names OpenSSL lacks were reported by preflight and are left out.
-    private func setCiphers(_ names: [String], versions: [TLSVersion]) throws {
-        guard !names.isEmpty else { return }
+    private func setCiphers(_ names: [String], versions: [TLSVersion], psk: Bool) throws {
+        // External PSKs in TLS 1.3 are bound to SHA-256: with PSK on, a SHA-256 suite leads.
+        let psk13 = "TLS_AES_128_GCM_SHA256"
+        guard !names.isEmpty else {
+            if psk {
+                _ = SSL_CTX_set_ciphersuites(context, "\(psk13):TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256")
+                _ = SSL_CTX_set_cipher_list(context, "DEFAULT:PSK" + (versions.contains(where: \.isLegacy) ? ":@SECLEVEL=0" : ""))
+            }
+            return
+        }
         let catalog = CipherSuiteCatalog.linked
         let known = names.compactMap { catalog.suite(named: $0) }
-        let tls13 = known.filter(\.isTLS13).map(\.name)
+        var tls13 = known.filter(\.isTLS13).map(\.name)
+        if psk, let index = tls13.firstIndex(of: psk13) { tls13.insert(tls13.remove(at: index), at: 0) }
         let older = known.filter { !$0.isTLS13 }.map(\.name)
         if !tls13.isEmpty {
             guard SSL_CTX_set_ciphersuites(context, tls13.joined(separator: ":")) == 1 else {

@@ -30,5 +30,6 @@ int COpenSSLShims_SSL_CTX_set_max_proto_version(SSL_CTX *context, int version);
 long COpenSSLShims_SSL_CTX_set_session_cache_mode(SSL_CTX *context, long mode);
 long COpenSSLShims_SSL_CTX_add_extra_chain_cert(SSL_CTX *context, X509 *certificate);
 long COpenSSLShims_SSL_CTX_set_dh_auto(SSL_CTX *context, int onoff);
+int COpenSSLShims_SSL_CTX_get_ex_new_index(void);
 
 #endif

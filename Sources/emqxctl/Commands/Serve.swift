@@ -4,6 +4,7 @@ import ConfigModel
 import Dispatch
 import Foundation
 import Logging
+import PSKStore
 
 extension EmqxCtl {
     /// `emqxctl serve`: the embedded broker.
@@ -13,11 +14,15 @@ extension EmqxCtl {
             discussion: """
                 Loads the config and runs the same checks as `config check`; any error stops \
                 start-up, printed as `config check` prints it. Then it serves every enabled \
-                tcp listener (ssl listeners arrive with TLS support) until SIGINT or SIGTERM, \
+                tcp and ssl listener until SIGINT or SIGTERM, \
                 when it stops accepting, sends DISCONNECT 0x8B (server shutting down) to \
                 MQTT 5 clients, and closes.
 
                 Without --config it runs the embedded defaults: tcp on 0.0.0.0:1883.
+
+                With psk_authentication.enable, ssl listeners accept TLS-PSK: init_file is \
+                imported into --psk-db at start (a bad line stops start-up), and changes made \
+                with `psk import` or `psk add` while it runs are picked up within a second.
 
                 EXAMPLES
                   emqxctl serve
@@ -41,6 +46,9 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The config file (EMQX 5 HOCON); the embedded defaults without it.", valueName: "file"))
         var config: String?
 
+        @Option(help: ArgumentHelp("The PSK store, when psk_authentication is enabled.", valueName: "path"))
+        var pskDB = "data/psk.db"
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
 
@@ -62,7 +70,9 @@ extension EmqxCtl {
                 handler.logLevel = level
                 return handler
             }
-            let server = BrokerServer(config: model, logger: Logger(label: "emqxctl.broker"))
+            let logger = Logger(label: "emqxctl.broker")
+            let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
+            let server = BrokerServer(config: model, logger: logger, pskResolver: psk)
             do {
                 _ = try server.start()
             } catch {
@@ -70,8 +80,36 @@ extension EmqxCtl {
                 server.shutdown()
                 throw ExitCode.failure
             }
+            psk?.startRefreshing()
             Self.waitForTerminationSignal()
+            psk?.stop()
             server.shutdown()
+        }
+
+        /// Opens the PSK store and imports `init_file` into it first, as EMQX does at start
+        /// (an upsert: identities added with `psk add` stay). A bad file stops start-up.
+        static func openPSK(_ settings: PSKAuthenticationConfig, db: String, logger: Logger) throws -> StorePSKResolver {
+            do {
+                let store = try PSKStore.open(path: db, create: true)
+                if let file = settings.initFile {
+                    var options = PSKImportOptions()
+                    options.separator = settings.separator
+                    options.chunkSize = settings.chunkSize
+                    options.encoding = PSKSecretEncoding(rawValue: settings.secretEncoding.rawValue) ?? .raw
+                    let report = try store.importFile(file.value, options: options)
+                    for warning in report.warnings { logger.warning("\(file.value): \(warning)") }
+                    logger.info(
+                        "PSK init_file \(file.value) -> \(db): \(report.added) added, \(report.updated) updated, \(report.unchanged) unchanged"
+                    )
+                }
+                let resolver = try StorePSKResolver(store: store, logger: logger)
+                logger.info("PSK authentication on: \(resolver.count) identities from \(db)")
+                return resolver
+            } catch {
+                Console.note("Error: \(error)")
+                Console.note("not starting: psk_authentication could not load its keys")
+                throw ExitCode(2)
+            }
         }
 
         /// Blocks until SIGINT or SIGTERM.
