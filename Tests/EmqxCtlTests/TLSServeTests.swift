@@ -174,4 +174,38 @@ import Testing
             broker.process.stderr.contains("TLS handshake failed: a plaintext MQTT client connected to a TLS port"),
             "\(broker.process.stderr)")
     }
+
+    @Test func embeddedDefaultsServeTLSWithDevelopmentCertificatesMadeOnce() throws {
+        let folder = try TemporaryDirectory()
+        var command = Subprocess(Emqxctl.binary, ["serve"], workingDirectory: folder.path)
+        command.environment = ProcessInfo.processInfo.environment.merging([
+            "EMQX_LISTENERS__TCP__DEFAULT__BIND": "\"127.0.0.1:0\"", "EMQX_LISTENERS__SSL__DEFAULT__BIND": "\"127.0.0.1:0\"",
+        ]) { $1 }
+        func startAndConnect() throws -> String {
+            let process = try command.start()
+            defer { _ = process.stop() }
+            let deadline = Date().addingTimeInterval(20)
+            var port: UInt16?
+            while port == nil && process.isRunning && Date() < deadline {
+                port = ServeHarness.port(in: process.stderr, listener: "ssl:default")
+                if port == nil { usleep(20_000) }
+            }
+            let handshake = try OpenSSLCLI.run(
+                [
+                    "s_client", "-connect", "127.0.0.1:\(try #require(port, "\(process.stderr)"))", "-CAfile", "data/certs/cacert.pem",
+                    "-verify_return_error", "-verify_hostname", "localhost",
+                ],
+                in: folder.path, timeout: 15)
+            #expect(handshake.stdout.contains("Verify return code: 0 (ok)"), "\(handshake)")
+            return process.stderr
+        }
+        let first = try startAndConnect()
+        #expect(first.contains("generated development certificates in data/certs"), "\(first)")
+        let keyMode = try FileManager.default.attributesOfItem(atPath: folder.file("data/certs/key.pem"))[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
+        let certificate = try String(contentsOfFile: folder.file("data/certs/cert.pem"), encoding: .utf8)
+        let second = try startAndConnect()
+        #expect(!second.contains("generated development certificates"), "the second start must reuse them: \(second)")
+        #expect(try String(contentsOfFile: folder.file("data/certs/cert.pem"), encoding: .utf8) == certificate)
+    }
 }

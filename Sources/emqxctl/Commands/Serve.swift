@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrokerRuntime
+import CertTools
 import ConfigModel
 import Dispatch
 import Foundation
@@ -18,7 +19,9 @@ extension EmqxCtl {
                 when it stops accepting, sends DISCONNECT 0x8B (server shutting down) to \
                 MQTT 5 clients, and closes.
 
-                Without --config it runs the embedded defaults: tcp on 0.0.0.0:1883.
+                Without --config it runs the embedded defaults: tcp on 0.0.0.0:1883 and ssl on \
+                0.0.0.0:8883, with development certificates that the first start generates \
+                under data/certs (as `cert gen` would; clients trust data/certs/cacert.pem).
 
                 With psk_authentication.enable, ssl listeners accept TLS-PSK: init_file is \
                 imported into --psk-db at start (a bad line stops start-up), and changes made \
@@ -34,11 +37,18 @@ extension EmqxCtl {
                 """
         )
 
-        /// The config `serve` runs when none is given (ARCHITECTURE.md: tcp on 1883; ssl on
-        /// 8883 with development certificates lands with the TLS issue).
+        /// The config `serve` runs when none is given (ARCHITECTURE.md): tcp on 1883, and ssl
+        /// on 8883 with development certificates from `developmentCertificates`.
         static let embeddedDefaults = """
             listeners.tcp.default.bind = "0.0.0.0:1883"
-            listeners.ssl.default = marked_for_deletion
+            listeners.ssl.default {
+              bind = "0.0.0.0:8883"
+              ssl_options {
+                certfile = "\(developmentCertificates)/cert.pem"
+                keyfile = "\(developmentCertificates)/key.pem"
+                cacertfile = "\(developmentCertificates)/cacert.pem"
+              }
+            }
             listeners.ws.default = marked_for_deletion
             listeners.wss.default = marked_for_deletion
             """
@@ -55,6 +65,7 @@ extension EmqxCtl {
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
             let loader = ConfigLoader(environment: environment)
+            if config == nil { try Self.makeDevelopmentCertificates() }
             let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
             var diagnostics = loaded.diagnostics
             if let model = loaded.config { diagnostics += Preflight(environment: environment).run(model) }
@@ -84,6 +95,25 @@ extension EmqxCtl {
             Self.waitForTerminationSignal()
             psk?.stop()
             server.shutdown()
+        }
+
+        /// Where the embedded defaults keep their certificates.
+        static let developmentCertificates = "data/certs"
+
+        /// Generates the development PKI on the first start without a config; later starts
+        /// reuse it, so clients keep trusting the same CA.
+        static func makeDevelopmentCertificates() throws {
+            let folder = developmentCertificates
+            guard !FileManager.default.fileExists(atPath: "\(folder)/cert.pem") else { return }
+            do {
+                let files = try PKIBlueprint().build()
+                try SecureFileWriter(directory: folder, force: false).write(files)
+            } catch {
+                Console.note("Error: cannot create development certificates in \(folder): \(error)")
+                throw ExitCode.failure
+            }
+            Console.note(
+                "generated development certificates in \(folder) (for localhost; not for production): clients trust \(folder)/cacert.pem")
         }
 
         /// Opens the PSK store and imports `init_file` into it first, as EMQX does at start
