@@ -97,6 +97,11 @@ import Testing
             #expect(
                 established == entry.succeeds, "\(entry.listener) \(entry.client.joined(separator: " ")): \(outcome.stdout.suffix(400))")
         }
+        // The refused suite is named in the broker's log, with what the client offered.
+        #expect(
+            broker.process.stderr.contains("no shared cipher: the client offered no suite this listener allows")
+                && broker.process.stderr.contains("the client offered ECDHE-ECDSA-AES256-GCM-SHA384"),
+            "\(broker.process.stderr)")
     }
 
     @Test func mosquittoWithCAFileAndWithClientCertificates() throws {
@@ -173,6 +178,16 @@ import Testing
         #expect(
             broker.process.stderr.contains("TLS handshake failed: a plaintext MQTT client connected to a TLS port"),
             "\(broker.process.stderr)")
+    }
+
+    @Test func aTLSClientOnThePlaintextPortIsExplained() throws {
+        let broker = try Self.broker()
+        _ = try Self.ports(broker)
+        let tcp = try #require(broker.port(of: "tcp:default"))
+        _ = try OpenSSLCLI.run(["s_client", "-connect", "127.0.0.1:\(tcp)"], in: broker.folder.path, timeout: 10)
+        let deadline = Date().addingTimeInterval(5)
+        while !broker.process.stderr.contains("a TLS client connected") && Date() < deadline { usleep(20_000) }
+        #expect(broker.process.stderr.contains("a TLS client connected to the plaintext port of tcp:default"), "\(broker.process.stderr)")
     }
 
     @Test func embeddedDefaultsServeTLSWithDevelopmentCertificatesMadeOnce() throws {

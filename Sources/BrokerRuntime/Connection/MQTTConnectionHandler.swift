@@ -20,6 +20,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     private var lastActivity = NIODeadline.now()
     private var timer: Scheduled<Void>?
     private var closed = false
+    /// Whether the first bytes have arrived (a TLS ClientHello is recognised by them).
+    private var sawBytes = false
     /// Whether this connection counts against its listener's max_connections.
     private var admitted = false
 
@@ -60,7 +62,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed else { return }
-        inbound.append(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        if session == nil, !sawBytes {
+            sawBytes = true
+            if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
+        }
+        inbound.append(bytes)
         lastActivity = .now()
         do {
             while !closed, let packet = try inbound.next() { handle(packet) }
@@ -116,6 +123,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         case .connect, .connack, .suback, .unsuback, .pingresp:
             broker.fail(self, .protocolError, "a client sent \(packet.name)")
         }
+    }
+
+    /// 0x16 opens a TLS handshake record; no MQTT packet starts with it (CONNECT is 0x10).
+    private func tlsOnPlaintextPort(_ context: ChannelHandlerContext) {
+        let line = "a TLS client connected to the plaintext port of \(listener.id) (use an ssl listener's port, or no TLS in the client)"
+        if let line = listener.failureLine(line) {
+            broker.logger.warning("\(line)", metadata: ["peer": "\(context.remoteAddress?.logDescription ?? "?")"])
+        }
+        close(reason: nil)
     }
 
     /// The one map from codec errors to what the peer is told (§4.13).
@@ -199,24 +215,3 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
 @available(*, unavailable)
 extension MQTTConnectionHandler: Sendable {}
-
-/// Per-listener state shared by its connections: the connection count against
-/// max_connections. Confined to the broker's event loop.
-final class ListenerState {
-    let id: String
-    let maxConnections: Int?
-    private(set) var connections = 0
-
-    init(id: String, maxConnections: Int?) {
-        self.id = id
-        self.maxConnections = maxConnections
-    }
-
-    func admit() -> Bool {
-        if let maxConnections, connections >= maxConnections { return false }
-        connections += 1
-        return true
-    }
-
-    func leave() { connections -= 1 }
-}

@@ -63,7 +63,7 @@ public final class BrokerServer: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         let handler = try OpenSSLServerHandler(
-                            context: tls, handshakeTimeout: handshakeTimeout, listenerID: id, logger: logger)
+                            context: tls, handshakeTimeout: handshakeTimeout, listener: state.value, logger: logger)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))

@@ -19,16 +19,16 @@ final class OpenSSLServerHandler: ChannelDuplexHandler {
     private let connection: TLSConnection
     private let handshakeTimeout: TimeAmount
     private let logger: Logger
-    private let listenerID: String
+    private let listener: ListenerState
     private var state = State.handshaking
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var timeout: Scheduled<Void>?
     private var firstByte: UInt8?
 
-    init(context: TLSContext, handshakeTimeout: TimeAmount, listenerID: String, logger: Logger) throws {
+    init(context: TLSContext, handshakeTimeout: TimeAmount, listener: ListenerState, logger: Logger) throws {
         self.connection = try TLSConnection(context: context)
         self.handshakeTimeout = handshakeTimeout
-        self.listenerID = listenerID
+        self.listener = listener
         self.logger = logger
     }
 
@@ -78,7 +78,7 @@ final class OpenSSLServerHandler: ChannelDuplexHandler {
         case .failed(let error):
             logger.info(
                 "TLS error",
-                metadata: ["listener": "\(listenerID)", "peer": "\(context.remoteAddress?.logDescription ?? "?")", "reason": "\(error)"])
+                metadata: ["listener": "\(listener.id)", "peer": "\(context.remoteAddress?.logDescription ?? "?")", "reason": "\(error)"])
             close(context)
         default: break
         }
@@ -125,13 +125,16 @@ final class OpenSSLServerHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// One line per failed handshake: who, and why in words a user can act on.
+    /// One line per failed handshake (rate-limited per listener): who, and why in words a
+    /// user can act on.
     private func logFailure(_ error: TLSError, context: ChannelHandlerContext) {
-        let reason = HandshakeFailure.explain(error, firstByte: firstByte)
+        var reason = HandshakeFailure.explain(error, firstByte: firstByte)
+        if error.openSSLReasons.contains(where: { $0.contains("no shared cipher") }) {
+            reason += HandshakeFailure.offered(connection.offeredCiphers())
+        }
+        guard let line = listener.failureLine("TLS handshake failed: \(reason)") else { return }
         logger.warning(
-            "TLS handshake failed: \(reason)",
-            metadata: ["listener": "\(listenerID)", "peer": "\(context.remoteAddress?.logDescription ?? "?")"]
-        )
+            "\(line)", metadata: ["listener": "\(listener.id)", "peer": "\(context.remoteAddress?.logDescription ?? "?")"])
     }
 }
 
@@ -141,6 +144,13 @@ extension OpenSSLServerHandler: Sendable {}
 /// Plain words for OpenSSL's handshake failures (user-needs #3).
 enum HandshakeFailure {
     static let pskMismatch = "the client's pre-shared key differs from the store's for its identity (raw or hex? see secret_encoding)"
+
+    /// "; the client offered …", at most eight names.
+    static func offered(_ ciphers: [String]) -> String {
+        guard !ciphers.isEmpty else { return "" }
+        let shown = ciphers.prefix(8).joined(separator: ", ")
+        return "; the client offered \(shown)\(ciphers.count > 8 ? " and \(ciphers.count - 8) more" : "")"
+    }
 
     static func explain(_ error: TLSError, firstByte: UInt8?) -> String {
         if firstByte == 0x10 { return "a plaintext MQTT client connected to a TLS port (use the tcp listener, or TLS in the client)" }

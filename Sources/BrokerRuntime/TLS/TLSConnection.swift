@@ -1,4 +1,5 @@
 internal import COpenSSL
+internal import COpenSSLShims
 import NIOCore
 
 /// One TLS session over a pair of memory BIOs: the one Swift owner of an `SSL*`. Ciphertext
@@ -100,6 +101,14 @@ final class TLSConnection {
         let version = String(cString: SSL_get_version(ssl))
         let cipher = SSL_get_current_cipher(ssl).map { String(cString: SSL_CIPHER_get_name($0)) } ?? "?"
         return "\(version) \(cipher)"
+    }
+
+    /// The suites the client offered in its ClientHello (OpenSSL names), once one arrived.
+    func offeredCiphers() -> [String] {
+        guard let stack = SSL_get_client_ciphers(ssl) else { return [] }
+        return (0..<COpenSSLShims_sk_SSL_CIPHER_num(stack)).compactMap { index in
+            COpenSSLShims_sk_SSL_CIPHER_value(stack, index).map { String(cString: SSL_CIPHER_get_name($0)) }
+        }
     }
 
     private func classify(_ returned: Int32, _ what: String, lastReturn: Int32? = nil) -> Result {
