@@ -27,7 +27,7 @@ import Testing
         """
 
     /// "secret-one" as the hex that mosquitto and s_client take.
-    static let rawSecretHex = Array("secret-one".utf8).map { String(format: "%02x", $0) }.joined()
+    static let rawSecretHex = pskClientKey(forRawSecret: "secret-one")
 
     static func broker() throws -> (ServeHarness, tls12: UInt16, tls13: UInt16) {
         let broker = try ServeHarness(config: config) { folder in

@@ -1,0 +1,87 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// The seed guide's TLS and PSK examples, served as written (only the bind moved to an
+/// ephemeral loopback port), with the clients the guide's readers use.
+@Suite(.serialized) struct SeedGuideServeTests {
+    static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("BrokerRuntimeTests/Fixtures/seed")
+
+    /// A guide block without its `...` elisions (they stand for defaults).
+    static func block(_ name: String) throws -> String {
+        try String(contentsOf: seed.appendingPathComponent("\(name).conf"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { $0.trimmingCharacters(in: .whitespaces) != "..." }
+            .joined(separator: "\n")
+    }
+
+    static let loopback = """
+        listeners.tcp.default = marked_for_deletion
+        listeners.ssl.default.bind = "127.0.0.1:0"
+
+        """
+
+    static func broker(_ config: String, keyType: String = "ec-p256", prepare: @escaping (TemporaryDirectory) throws -> Void = { _ in })
+        throws -> ServeHarness
+    {
+        try ServeHarness(config: config) { folder in
+            for out in ["etc/certs", "certs"] {
+                let generated = try Emqxctl.run(["cert", "gen", "--key-type", keyType, "--out", folder.file(out)])
+                guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+            }
+            try prepare(folder)
+        }
+    }
+
+    static func mosquittoPublish(_ broker: ServeHarness, _ extra: [String]) throws -> Subprocess.Outcome {
+        try Subprocess(
+            "mosquitto_pub", ["-h", "localhost", "-p", "\(broker.port)", "-t", "guide/t", "-m", "m", "-q", "1"] + extra,
+            workingDirectory: broker.folder.path
+        ).run(timeout: 15)
+    }
+
+    @Test func tlsAuthenticationBlock() throws {
+        let config = try Self.block("01-tls-authentication").replacingOccurrences(of: "0.0.0.0:8883", with: "127.0.0.1:0")
+        let broker = try Self.broker("listeners.tcp.default = marked_for_deletion\n" + config)
+        let trusted = ["--cafile", "etc/certs/cacert.pem"]
+        // verify_peer without fail_if_no_peer_cert: a certificate is checked when sent, not required.
+        #expect(
+            try Self.mosquittoPublish(broker, trusted + ["--cert", "etc/certs/client-cert.pem", "--key", "etc/certs/client-key.pem"]).status
+                == 0)
+        #expect(try Self.mosquittoPublish(broker, trusted).status == 0)
+        // The block lists tlsv1.1 and tlsv1, so they really work.
+        let legacy = try OpenSSLCLI.run(
+            [
+                "s_client", "-connect", "127.0.0.1:\(broker.port)", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile",
+                "etc/certs/cacert.pem",
+            ],
+            in: broker.folder.path, timeout: 15)
+        #expect(legacy.stdout.contains("Protocol  : TLSv1.1") && legacy.stdout.contains("Verify return code: 0 (ok)"), "\(legacy)")
+    }
+
+    /// The PSK section: psk_authentication, the guide's init.psk (raw secrets that look like
+    /// hex, so clients send the hex of their text), and the listener's PSK and RSA-PSK suites.
+    @Test func pskSectionWithItsCipherList() throws {
+        let config = Self.loopback + (try Self.block("02-psk-authentication")) + "\n" + (try Self.block("03-psk-listener"))
+        let broker = try Self.broker(config, keyType: "rsa-2048") { folder in
+            try folder.write("data/init.psk", try String(contentsOf: Self.seed.appendingPathComponent("init.psk"), encoding: .utf8))
+        }
+        let secret = "8c701116e9127c57a99d5563709af3deaca75563e2c4dd0865701ae839fb6d79"
+        let key = pskClientKey(forRawSecret: secret)
+        let psk = ["--psk-identity", "myclient1", "--psk", key, "--tls-version", "tlsv1.2"]
+        #expect(try Self.mosquittoPublish(broker, psk).status == 0)
+        // The secret as typed is the hex decoding, which is not this store's key (raw).
+        #expect(
+            try Self.mosquittoPublish(broker, ["--psk-identity", "myclient1", "--psk", secret, "--tls-version", "tlsv1.2"]).status != 0)
+        for suite in ["PSK-AES128-GCM-SHA256", "PSK-AES256-CBC-SHA", "RSA-PSK-AES256-GCM-SHA384", "RSA-PSK-AES128-CBC-SHA256"] {
+            let outcome = try OpenSSLCLI.run(
+                [
+                    "s_client", "-connect", "127.0.0.1:\(broker.port)", "-tls1_2", "-cipher", suite, "-psk_identity", "myclient2",
+                    "-psk", pskClientKey(forRawSecret: "d1e617d3b963757bfc21dad3fea169716c3a2f053f23decaea5cdfaabd04bfc4"),
+                ],
+                in: broker.folder.path, timeout: 15)
+            #expect(outcome.stdout.contains("Cipher is \(suite)") && !outcome.stderr.contains("alert"), "\(suite): \(outcome)")
+        }
+    }
+}
