@@ -106,6 +106,28 @@ import Testing
         #expect(try Self.publish(broker, port: tls12, identity: "device-2", hexKey: key, tls: "tlsv1.2").status == 0)
     }
 
+    /// `bench` over TLS: certificates, PSK on both versions, and a wrong key counted as failures.
+    @Test func benchOverTLSWithCertificatesAndPSK() throws {
+        let (broker, tls12, tls13) = try Self.broker()
+        func bench(_ arguments: [String]) throws -> Subprocess.Outcome {
+            try Emqxctl.run(["bench"] + arguments + ["--duration", "1"], in: broker.folder.path, timeout: 30)
+        }
+        let verified = try bench(["conn", "--port", "\(tls13)", "--cafile", "etc/certs/cacert.pem", "--servername", "localhost"])
+        #expect(verified.stdout.contains(" 0 failed") && !verified.stdout.contains("conn: 0 connected"), "\(verified)")
+        for (port, version) in [(tls12, "tlsv1.2"), (tls13, "tlsv1.3")] {
+            let psk = ["--psk-identity", "device-1", "--psk", Self.rawSecretHex, "--tls-version", version]
+            let connections = try bench(["conn", "--port", "\(port)"] + psk)
+            #expect(connections.stdout.contains(" 0 failed") && !connections.stdout.contains("conn: 0 connected"), "\(connections)")
+            let wrong = try bench(["conn", "--port", "\(port)", "--psk-identity", "device-1", "--psk", "00ff", "--tls-version", version])
+            #expect(wrong.stdout.contains("conn: 0 connected"), "\(wrong)")
+            let published = try bench(["pub", "--port", "\(port)", "--qos", "1", "--rate", "200"] + psk)
+            #expect(published.status == 0 && (BenchTests.number(before: " sent", in: published.stdout) ?? 0) > 50, "\(published)")
+        }
+        // The broker's name is checked when the CA is given.
+        let wrongName = try bench(["conn", "--port", "\(tls13)", "--cafile", "etc/certs/cacert.pem", "--servername", "other.example"])
+        #expect(wrongName.stdout.contains("conn: 0 connected"), "\(wrongName)")
+    }
+
     @Test func aBadInitFileStopsStartUpWithItsLine() throws {
         let folder = try TemporaryDirectory()
         _ = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])

@@ -15,6 +15,7 @@ final class BenchClientHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var inflight = 0
     private var connected = false
+    private var failed = false
     private var topic: String
     private var padding: [UInt8]
 
@@ -51,7 +52,12 @@ final class BenchClientHandler: ChannelInboundHandler {
         if context.channel.isWritable { pump() }
     }
 
+    /// A failure before CONNACK (a refused TLS handshake, say) counts as a failed connection.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !connected && !failed {
+            state.report.failed += 1
+            failed = true
+        }
         context.close(promise: nil)
     }
 

@@ -29,6 +29,8 @@ public struct BenchOptions: Sendable {
     /// New connections per second for `connect`; 0 means as fast as possible.
     public var connectRate = 0
     public var version = ProtocolVersion.v5
+    /// MQTT over TLS with these settings; nil is plain TCP.
+    public var tls: TLSClientOptions?
 
     public init(mode: Mode) { self.mode = mode }
 }
@@ -62,6 +64,8 @@ public enum LoadGenerator {
         let state = try loop.submit { NIOLoopBound(BenchState(options: options, deadline: deadline), eventLoop: loop) }.wait()
         let connectCount = options.mode == .connect ? Int.max : options.clients
         let interval: TimeAmount? = options.connectRate > 0 ? .nanoseconds(1_000_000_000 / Int64(options.connectRate)) : nil
+        let tls = try options.tls.map(TLSContext.client)
+        let serverName = options.tls?.serverName
         var launched = 0
         while launched < connectCount && NIODeadline.now() < deadline {
             let index = launched
@@ -69,6 +73,11 @@ public enum LoadGenerator {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            let handler = try TLSHandler(
+                                context: tls, role: .client, handshakeTimeout: .seconds(15), serverName: serverName)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                        }
                         try channel.pipeline.syncOperations.addHandler(BenchClientHandler(index: index, state: state.value))
                     }
                 }

@@ -62,8 +62,8 @@ public final class BrokerServer: @unchecked Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        let handler = try OpenSSLServerHandler(
-                            context: tls, handshakeTimeout: handshakeTimeout, listener: state.value, logger: logger)
+                        let handler = try TLSHandler(
+                            context: tls, role: .server(listener: state.value, logger: logger), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))

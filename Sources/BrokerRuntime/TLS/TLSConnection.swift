@@ -23,7 +23,27 @@ final class TLSConnection {
         case failed(TLSError)
     }
 
-    init(context: TLSContext) throws {
+    /// The server side of a session.
+    convenience init(server context: TLSContext) throws {
+        try self.init(context: context)
+        SSL_set_accept_state(ssl)
+    }
+
+    /// The client side; `serverName` goes out as SNI and, when the context verifies the
+    /// server, must match its certificate.
+    convenience init(client context: TLSContext, serverName: String?) throws {
+        try self.init(context: context)
+        if let serverName {
+            // SSL_set_tlsext_host_name (a macro): OpenSSL copies the name.
+            _ = serverName.withCString { name in
+                SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name))
+            }
+            _ = SSL_set1_host(ssl, serverName)
+        }
+        SSL_set_connect_state(ssl)
+    }
+
+    private init(context: TLSContext) throws {
         ERR_clear_error()
         guard let ssl = SSL_new(context.context), let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
             throw TLSError.fromQueue("cannot create a TLS session")
@@ -34,7 +54,6 @@ final class TLSConnection {
         self.context = context
         // SSL_set_bio hands both BIOs to the SSL, which frees them in SSL_free.
         SSL_set_bio(ssl, readBIO, writeBIO)
-        SSL_set_accept_state(ssl)
     }
 
     deinit { SSL_free(ssl) }

@@ -10,9 +10,9 @@ import Foundation
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     /// The PSK resolver the callbacks reach through ex_data; held here so it lives as long.
-    private var pskBox: PSKCallbacks.Box?
+    var pskBox: AnyObject?
 
-    private init(context: OpaquePointer) { self.context = context }
+    init(context: OpaquePointer) { self.context = context }
 
     deinit { SSL_CTX_free(context) }
 
@@ -90,7 +90,7 @@ final class TLSContext: @unchecked Sendable {
 
     /// Exactly the configured versions. TLS 1.0 and 1.1 need security level 0 under OpenSSL 3,
     /// so it is lowered only when one of them is listed.
-    private func setVersions(_ versions: [TLSVersion]) throws {
+    func setVersions(_ versions: [TLSVersion]) throws {
         let numbers = versions.map(Self.protocolNumber)
         guard let lowest = numbers.min(), let highest = numbers.max() else { return }
         guard COpenSSLShims_SSL_CTX_set_min_proto_version(context, lowest) == 1,
@@ -101,7 +101,7 @@ final class TLSContext: @unchecked Sendable {
 
     /// TLS 1.3 suites go to `SSL_CTX_set_ciphersuites`, the rest to `SSL_CTX_set_cipher_list`,
     /// as OpenSSL requires. Names OpenSSL lacks were reported by preflight and are left out.
-    private func setCiphers(_ names: [String], versions: [TLSVersion], psk: Bool) throws {
+    func setCiphers(_ names: [String], versions: [TLSVersion], psk: Bool) throws {
         // External PSKs in TLS 1.3 are bound to SHA-256: with PSK on, a SHA-256 suite leads.
         let psk13 = "TLS_AES_128_GCM_SHA256"
         guard !names.isEmpty else {

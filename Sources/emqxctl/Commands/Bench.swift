@@ -17,6 +17,11 @@ extension EmqxCtl {
                   emqxctl bench sub --clients 4 --topic 'bench/#' --qos 1 --duration 12 &
                   emqxctl bench pub --clients 4 --qos 1 --size 64 --duration 10
                   emqxctl bench conn --duration 5
+                  emqxctl bench conn --port 8883 --cafile data/certs/cacert.pem --servername localhost
+                  emqxctl bench pub --port 8883 --psk-identity device-1 --psk 736563726574 --tls-version tlsv1.2
+
+                Over TLS, `bench conn` makes a full handshake for every connection (no session \
+                resumption), so its rate is full handshakes per second.
                 """,
             subcommands: [Conn.self, Pub.self, Sub.self]
         )
@@ -36,17 +41,20 @@ struct BenchCommonOptions: ParsableArguments {
     @Option(help: "MQTT version: 3 (3.1.1) or 5.")
     var mqttVersion = 5
 
+    @OptionGroup(title: "TLS") var tls: BenchTLSOptions
+
     func validate() throws {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be between 1 and 3600 seconds") }
         guard mqttVersion == 3 || mqttVersion == 5 else { throw ValidationError("--mqtt-version is 3 or 5") }
     }
 
-    func options(_ mode: BenchOptions.Mode) -> BenchOptions {
+    func options(_ mode: BenchOptions.Mode) throws -> BenchOptions {
         var options = BenchOptions(mode: mode)
         options.host = host
         options.port = port
         options.duration = duration
         options.version = mqttVersion == 5 ? .v5 : .v3_1_1
+        options.tls = try tls.options(host: host)
         return options
     }
 }
@@ -84,7 +92,7 @@ extension EmqxCtl.Bench {
         var rate = 0
 
         func run() throws {
-            var options = common.options(.connect)
+            var options = try common.options(.connect)
             options.connectRate = rate
             let report = try LoadGenerator.run(options)
             Console.output(
@@ -114,7 +122,7 @@ extension EmqxCtl.Bench {
         }
 
         func run() throws {
-            var options = common.options(.publish)
+            var options = try common.options(.publish)
             traffic.apply(to: &options)
             options.payloadSize = size
             options.rate = rate
@@ -139,7 +147,7 @@ extension EmqxCtl.Bench {
         @OptionGroup var traffic: BenchTrafficOptions
 
         func run() throws {
-            var options = common.options(.subscribe)
+            var options = try common.options(.subscribe)
             traffic.apply(to: &options)
             let report = try LoadGenerator.run(options)
             var line = String(

@@ -1,5 +1,6 @@
 public import ArgumentParser
 public import CertTools
+public import ConfigModel
 public import Logging
 public import PSKStore
 
@@ -9,6 +10,9 @@ extension CertificateProfile: ExpressibleByArgument {}
 extension ChainVerifier.Purpose: ExpressibleByArgument {}
 
 extension PSKSecretEncoding: ExpressibleByArgument {}
+
+// `--tls-version tlsv1.2`, with EMQX's names.
+extension TLSVersion: ExpressibleByArgument {}
 
 // swift-log's levels, by name (`--log-level debug`).
 extension Logger.Level: @retroactive ExpressibleByArgument {}
