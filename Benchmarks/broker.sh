@@ -11,6 +11,7 @@
 # Needs taskset (util-linux), GNU time, and mosquitto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
 
 seconds=${1:-8}
 swift build -c release --product emqxctl >/dev/null
@@ -22,10 +23,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-ticks=$(getconf CLK_TCK)
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 start_broker() { # $1 = emqxctl | mosquitto, $2 = port
     if [ "$1" = emqxctl ]; then
         printf 'listeners.tcp.default.bind = "127.0.0.1:%s"\nlisteners.ssl.default = marked_for_deletion\nlisteners.ws.default = marked_for_deletion\nlisteners.wss.default = marked_for_deletion\n' "$2" >"$work/emqx.conf"
@@ -35,13 +32,7 @@ start_broker() { # $1 = emqxctl | mosquitto, $2 = port
         taskset -c 0 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
     fi
     broker_pid=$!
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "broker $1 did not start" >&2
-    cat "$work/broker.log" >&2
-    exit 1
+    wait_for_port "$2" "$1" || { cat "$work/broker.log" >&2; exit 1; }
 }
 
 run_case() { # $1 = broker, $2 = port, $3 = qos, $4 = clients, $5 = publish rate per client (0 = unpaced)
@@ -74,9 +65,7 @@ for broker in emqxctl mosquitto; do
     start_broker "$broker" "$port"
     if [ -n "${PACED_ONLY:-}" ]; then
         for _ in 1 2 3; do run_case "$broker" "$port" 1 1 5000; done
-        kill "$broker_pid"
-        wait "$broker_pid" 2>/dev/null || true
-        broker_pid=""
+        stop_broker
         continue
     fi
     for qos in 0 1; do
@@ -89,7 +78,5 @@ for broker in emqxctl mosquitto; do
     after=$(cpu_ticks "$broker_pid")
     echo "$conn" | awk -v b="$broker" -v t="$((after - before))" -v hz="$ticks" '{
         n = $2; printf "%-9s %s (broker %.0f us/connection)\n", b, $0, (t / hz) * 1e6 / n }'
-    kill "$broker_pid"
-    wait "$broker_pid" 2>/dev/null || true
-    broker_pid=""
+    stop_broker
 done

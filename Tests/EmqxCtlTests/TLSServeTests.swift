@@ -190,6 +190,35 @@ import Testing
         #expect(broker.process.stderr.contains("a TLS client connected to the plaintext port of tcp:default"), "\(broker.process.stderr)")
     }
 
+    /// The chain is built once when the listener starts: from certfile when it holds the
+    /// intermediates, or from cacertfile when certfile is the leaf alone. Never the root.
+    @Test(arguments: [false, true]) func servesTheChainWithoutTheRoot(leafOnlyCertfile: Bool) throws {
+        let config = """
+            listeners.tcp.default = marked_for_deletion
+            listeners.ssl.default {
+              bind = "127.0.0.1:0"
+              ssl_options { certfile = "pki/served.pem", keyfile = "pki/key.pem", cacertfile = "pki/bundle.pem" }
+            }
+            """
+        let broker = try ServeHarness(config: config) { folder in
+            let generated = try Emqxctl.run(["cert", "gen", "--intermediate", "--out", folder.file("pki")])
+            guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+            let read = { (name: String) in try String(contentsOfFile: folder.file("pki/\(name)"), encoding: .utf8) }
+            let intermediate = try read("intermediate-cert.pem")
+            let leaf = try read("cert.pem").replacingOccurrences(of: intermediate, with: "")
+            try folder.write("pki/served.pem", leafOnlyCertfile ? leaf : try read("cert.pem"))
+            try folder.write("pki/bundle.pem", try read("cacert.pem") + (leafOnlyCertfile ? intermediate : ""))
+        }
+        let outcome = try OpenSSLCLI.run(
+            [
+                "s_client", "-connect", "127.0.0.1:\(broker.port)", "-CAfile", "pki/cacert.pem", "-verify_return_error",
+                "-verify_hostname", "localhost", "-showcerts",
+            ],
+            in: broker.folder.path, timeout: 15)
+        #expect(outcome.stdout.contains("Verify return code: 0 (ok)"), "\(outcome)")
+        #expect(outcome.stdout.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2, "leaf and intermediate: \(outcome.stdout)")
+    }
+
     @Test func embeddedDefaultsServeTLSWithDevelopmentCertificatesMadeOnce() throws {
         let folder = try TemporaryDirectory()
         var command = Subprocess(Emqxctl.binary, ["serve"], workingDirectory: folder.path)

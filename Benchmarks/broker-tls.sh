@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Benchmark: `emqxctl serve` against mosquitto (Debian package) over TLS, configured alike and
+# measured the same way in the same run (../shared/notes/benchmarking.md): broker on core 0,
+# `emqxctl bench` on core 1, broker CPU from /proc/PID/stat, RSS from /proc/PID/status.
+#
+#   Benchmarks/broker-tls.sh [seconds-per-case]      (default 5)
+#
+# Cases:
+#   full handshakes/s (bench conn: one connection at a time, no resumption; each is a TLS
+#   handshake plus CONNECT/CONNACK) with ECDSA P-256 on TLS 1.3, RSA-2048 on TLS 1.2
+#   (ECDHE-RSA-AES128-GCM-SHA256) and PSK-AES128-GCM-SHA256 on TLS 1.2;
+#   QoS 0 and QoS 1 messages/s over TLS 1.3 (ECDSA), 64-byte payloads, 1->1;
+#   broker RSS per idle MQTT/TLS 1.3 connection at 1,000 and 5,000 connections;
+#   and `openssl speed` for the same key types, the crypto ceiling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
+
+seconds=${1:-5}
+swift build -c release --product emqxctl >/dev/null
+emqxctl="$(swift build -c release --show-bin-path)/emqxctl"
+work=$(mktemp -d)
+broker_pid=""
+trap 'stop_broker; rm -rf "$work"' EXIT
+
+"$emqxctl" cert gen --key-type ec-p256 --out "$work/ec" >/dev/null 2>&1
+"$emqxctl" cert gen --key-type rsa-2048 --out "$work/rsa" >/dev/null 2>&1
+psk_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf 'bench:%s\n' "$psk_key" >"$work/psk.txt"
+
+# start_broker BROKER PORT CASE: CASE is ec13, rsa12 or psk12.
+start_broker() {
+    local pki=$work/ec versions='["tlsv1.3"]' ciphers="" psk=""
+    case $3 in
+    rsa12) pki=$work/rsa versions='["tlsv1.2"]' ciphers=ECDHE-RSA-AES128-GCM-SHA256 ;;
+    psk12) versions='["tlsv1.2"]' ciphers=PSK-AES128-GCM-SHA256 psk=1 ;;
+    esac
+    if [ "$1" = emqxctl ]; then
+        {
+            echo 'listeners.tcp.default = marked_for_deletion'
+            [ -n "$psk" ] && echo "psk_authentication { enable = true, init_file = \"$work/psk.txt\", secret_encoding = hex }"
+            echo "listeners.ssl.default { bind = \"127.0.0.1:$2\", max_connections = 10000, tcp_options.backlog = 4096"
+            echo "  ssl_options { certfile = \"$pki/cert.pem\", keyfile = \"$pki/key.pem\", cacertfile = \"$pki/cacert.pem\""
+            echo "    versions = $versions${ciphers:+, ciphers = \"$ciphers\"} } }"
+        } >"$work/emqx.conf"
+        rm -f "$work/psk.db"*
+        taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" --log-level warning >"$work/broker.log" 2>&1 &
+    else
+        {
+            echo "listener $2 127.0.0.1"
+            echo "allow_anonymous true"
+            echo "persistence false"
+            echo "set_tcp_nodelay true"
+            echo "max_queued_messages 1000"
+            echo "max_inflight_messages 32"
+            echo "max_connections -1"
+            echo "log_dest none"
+            # As root mosquitto drops to user "mosquitto", which cannot read the 0600 keys.
+            echo "user $(id -un)"
+            if [ -n "$psk" ]; then
+                echo "psk_hint emqxctl-bench"
+                echo "psk_file $work/psk.txt"
+            else
+                echo "certfile $pki/cert.pem"
+                echo "keyfile $pki/key.pem"
+                echo "cafile $pki/cacert.pem"
+            fi
+            echo "tls_version ${versions:2:7}"
+            [ -n "$ciphers" ] && echo "ciphers $ciphers"
+        } >"$work/mosquitto.conf"
+        taskset -c 0 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+    fi
+    broker_pid=$!
+    wait_for_port "$2" "$1" || { cat "$work/broker.log" >&2; exit 1; }
+}
+
+client_tls() { # the bench TLS options for CASE $1
+    case $1 in
+    ec13) echo "--cafile $work/ec/cacert.pem --servername localhost --tls-version tlsv1.3" ;;
+    rsa12) echo "--cafile $work/rsa/cacert.pem --servername localhost --tls-version tlsv1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256" ;;
+    psk12) echo "--psk-identity bench --psk $psk_key --tls-version tlsv1.2 --ciphers PSK-AES128-GCM-SHA256" ;;
+    esac
+}
+
+handshakes() { # BROKER PORT CASE
+    local before after line
+    before=$(cpu_ticks "$broker_pid")
+    # shellcheck disable=SC2046
+    line=$(taskset -c 1 "$emqxctl" bench conn --port "$2" --duration "$seconds" $(client_tls "$3"))
+    after=$(cpu_ticks "$broker_pid")
+    # "conn: 1078 connected, 0 failed in 2.0 s = 539 connections/s"
+    echo "$line" | awk -v b="$1" -v c="$3" -v t="$((after - before))" -v hz="$ticks" '{
+        printf "%-9s full handshake %-5s %6.0f/s (%d connected, %d failed), broker %4.0f us CPU per handshake\n",
+            b, c, $10, $2, $4, ($2 > 0 ? (t / hz) * 1e6 / $2 : 0) }'
+}
+
+messages() { # BROKER PORT QOS
+    local before after
+    # shellcheck disable=SC2046
+    taskset -c 1 "$emqxctl" bench sub --port "$2" --qos "$3" --topic 'bench/%i' --duration "$((seconds + 2))" $(client_tls ec13) >"$work/sub.out" &
+    local sub_pid=$!
+    sleep 0.7
+    before=$(cpu_ticks "$broker_pid")
+    # shellcheck disable=SC2046
+    taskset -c 1 "$emqxctl" bench pub --port "$2" --qos "$3" --size 64 --topic 'bench/%i' --duration "$seconds" $(client_tls ec13) >"$work/pub.out"
+    after=$(cpu_ticks "$broker_pid")
+    wait "$sub_pid"
+    local published received
+    published=$(sed -E 's/.*: ([0-9]+) sent.*/\1/' "$work/pub.out")
+    received=$(sed -E 's/.*: ([0-9]+) received.*/\1/' "$work/sub.out")
+    awk -v b="$1" -v q="$3" -v p="$published" -v r="$received" -v t="$((after - before))" -v hz="$ticks" -v s="$seconds" 'BEGIN {
+        printf "%-9s TLS 1.3 QoS %d 1->1: %7.0f msg/s delivered (%d of %d), broker %5.1f us CPU per message\n",
+            b, q, r / s, r, p, (r > 0 ? (t / hz) * 1e6 / r : 0) }'
+}
+
+idle_rss() { # BROKER PORT CONNECTIONS
+    local before during hold=$(($3 / 400 + 6))
+    before=$(rss_kb "$broker_pid")
+    # shellcheck disable=SC2046
+    taskset -c 1 "$emqxctl" bench sub --port "$2" --clients "$3" --topic 'idle/%i' --duration "$hold" $(client_tls ec13) >"$work/idle.out" &
+    local sub_pid=$!
+    sleep "$((hold - 2))"
+    during=$(rss_kb "$broker_pid")
+    wait "$sub_pid"
+    local connected
+    connected=$(sed -E 's/^sub: ([0-9]+) clients.*/\1/' "$work/idle.out")
+    awk -v b="$1" -v n="$connected" -v a="$before" -v d="$during" 'BEGIN {
+        printf "%-9s idle TLS 1.3 connections: %d, RSS %.1f -> %.1f MB, %.1f kB per connection\n",
+            b, n, a / 1024, d / 1024, (n > 0 ? (d - a) / n : 0) }'
+}
+
+for broker in emqxctl mosquitto; do
+    for case in ec13 rsa12 psk12; do
+        port=$((20000 + RANDOM % 20000))
+        start_broker "$broker" "$port" "$case"
+        handshakes "$broker" "$port" "$case"
+        if [ "$case" = ec13 ]; then
+            messages "$broker" "$port" 0
+            messages "$broker" "$port" 1
+            for n in 1000 5000; do
+                stop_broker
+                start_broker "$broker" "$port" ec13
+                idle_rss "$broker" "$port" "$n"
+            done
+        fi
+        stop_broker
+    done
+done
+
+echo "openssl speed (one core, the ceiling):"
+taskset -c 0 openssl speed -seconds 2 ecdsap256 rsa2048 ecdhp256 2>/dev/null | grep -E '(rsa 2048 bits|ecdsa \(nistp256\)|ecdh \(nistp256\))' | sed 's/^/  /'
