@@ -3,5 +3,7 @@
 /// place that imports C). It depends on ConfigModel's typed model and on CertTools, never on
 /// PSKStore: the executable wires the PSK store in through a resolver protocol.
 ///
-/// So far it holds the pure topic vocabulary of `Routing/`; the rest lands with the broker issue.
+/// `Codec/` and `Session/` are pure state machines that tests drive without sockets;
+/// `Connection/`, `Server/` and `TLS/` put them on SwiftNIO channels; `Bench/` is the load
+/// generator that speaks the same codec.
 public enum BrokerRuntime {}

@@ -24,6 +24,22 @@ enum PSKCallbacks {
         SSL_CTX_set_psk_find_session_callback(context, findSessionCallback)
     }
 
+    /// The TLS 1.3 suite external PSKs are bound to.
+    static let suiteID: [UInt8] = [0x13, 0x01]  // TLS_AES_128_GCM_SHA256
+
+    /// A TLS 1.3 session carrying `key` as an external PSK, or nil; the caller owns it.
+    static func externalSession(_ ssl: OpaquePointer, key: [UInt8]) -> OpaquePointer? {
+        guard let cipher = SSL_CIPHER_find(ssl, suiteID), let session = SSL_SESSION_new() else { return nil }
+        guard key.withUnsafeBufferPointer({ SSL_SESSION_set1_master_key(session, $0.baseAddress, key.count) }) == 1,
+            SSL_SESSION_set_cipher(session, cipher) == 1,
+            SSL_SESSION_set_protocol_version(session, TLS1_3_VERSION) == 1
+        else {
+            SSL_SESSION_free(session)
+            return nil
+        }
+        return session
+    }
+
     static func resolver(for ssl: OpaquePointer?) -> (any PSKResolver)? {
         guard let ssl, let context = SSL_get_SSL_CTX(ssl), let raw = SSL_CTX_get_ex_data(context, exDataIndex) else { return nil }
         return Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue().resolver
@@ -51,15 +67,7 @@ private let findSessionCallback:
         guard let ssl, let identity, let resolver = PSKCallbacks.resolver(for: ssl) else { return 0 }
         let bytes = Array(UnsafeBufferPointer(start: identity, count: length))
         guard let key = resolver.key(for: bytes), !key.isEmpty else { return 0 }
-        let suiteID: [UInt8] = [0x13, 0x01]  // TLS_AES_128_GCM_SHA256
-        guard let cipher = SSL_CIPHER_find(ssl, suiteID), let session = SSL_SESSION_new() else { return 0 }
-        guard key.withUnsafeBufferPointer({ SSL_SESSION_set1_master_key(session, $0.baseAddress, key.count) }) == 1,
-            SSL_SESSION_set_cipher(session, cipher) == 1,
-            SSL_SESSION_set_protocol_version(session, TLS1_3_VERSION) == 1
-        else {
-            SSL_SESSION_free(session)
-            return 0
-        }
+        guard let session = PSKCallbacks.externalSession(ssl, key: key) else { return 0 }
         sessionOut.pointee = session
         return 1
     }

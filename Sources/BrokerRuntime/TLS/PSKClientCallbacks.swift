@@ -57,17 +57,9 @@ private let useSessionCallback:
     ) -> Int32 = { ssl, digest, identityOut, lengthOut, sessionOut in
         guard let ssl, let identityOut, let lengthOut, let sessionOut, let box = PSKClientCallbacks.box(for: ssl) else { return 0 }
         sessionOut.pointee = nil
-        let suiteID: [UInt8] = [0x13, 0x01]  // TLS_AES_128_GCM_SHA256
-        guard let cipher = SSL_CIPHER_find(ssl, suiteID) else { return 0 }
+        guard let cipher = SSL_CIPHER_find(ssl, PSKCallbacks.suiteID) else { return 0 }
         if let digest, SSL_CIPHER_get_handshake_digest(cipher) != digest { return 1 }
-        guard let session = SSL_SESSION_new() else { return 0 }
-        guard box.key.withUnsafeBufferPointer({ SSL_SESSION_set1_master_key(session, $0.baseAddress, box.key.count) }) == 1,
-            SSL_SESSION_set_cipher(session, cipher) == 1,
-            SSL_SESSION_set_protocol_version(session, TLS1_3_VERSION) == 1
-        else {
-            SSL_SESSION_free(session)
-            return 0
-        }
+        guard let session = PSKCallbacks.externalSession(ssl, key: box.key) else { return 0 }
         identityOut.pointee = UnsafePointer(box.identity.baseAddress)
         lengthOut.pointee = box.identityLength
         sessionOut.pointee = session

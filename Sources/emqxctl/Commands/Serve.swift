@@ -122,11 +122,7 @@ extension EmqxCtl {
             do {
                 let store = try PSKStore.open(path: db, create: true)
                 if let file = settings.initFile {
-                    var options = PSKImportOptions()
-                    options.separator = settings.separator
-                    options.chunkSize = settings.chunkSize
-                    options.encoding = PSKSecretEncoding(rawValue: settings.secretEncoding.rawValue) ?? .raw
-                    let report = try store.importFile(file.value, options: options)
+                    let report = try store.importFile(file.value, options: PSKImportOptions(settings))
                     for warning in report.warnings { logger.warning("\(file.value): \(warning)") }
                     logger.info(
                         "PSK init_file \(file.value) -> \(db): \(report.added) added, \(report.updated) updated, \(report.unchanged) unchanged"

@@ -67,11 +67,8 @@ extension EmqxCtl.PSK {
                     Console.note(DiagnosticRenderer.render(loaded.diagnostics.filter { $0.severity == .error }))
                     throw ExitCode.failure
                 }
-                let psk = model.pskAuthentication
-                options.separator = psk.separator
-                options.chunkSize = psk.chunkSize
-                options.encoding = PSKSecretEncoding(rawValue: psk.secretEncoding.rawValue) ?? .raw
-                path = path ?? psk.initFile?.value
+                options = PSKImportOptions(model.pskAuthentication)
+                path = path ?? model.pskAuthentication.initFile?.value
             }
             guard let path else { throw ValidationError("give the file to import, or --config with psk_authentication.init_file") }
             if let separator { options.separator = separator }
