@@ -29,6 +29,9 @@ final class TLSHandler: ChannelDuplexHandler {
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var timeout: Scheduled<Void>?
     private var firstByte: UInt8?
+    /// Ciphertext written but not flushed: flushed once per read burst, in
+    /// channelReadComplete, so a handshake flight and what follows it share a syscall.
+    private var unflushed = false
 
     /// `serverName` (clients only) is sent as SNI and checked against the server's certificate.
     init(context: TLSContext, role: Role, handshakeTimeout: TimeAmount, serverName: String? = nil) throws {
@@ -45,7 +48,10 @@ final class TLSHandler: ChannelDuplexHandler {
         let channel = context.channel
         timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) { channel.close(promise: nil) }
         context.fireChannelActive()
-        if case .client = role { advanceHandshake(context) }  // the ClientHello
+        if case .client = role {
+            advanceHandshake(context)  // the ClientHello
+            flushIfNeeded(context)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -81,6 +87,11 @@ final class TLSHandler: ChannelDuplexHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context)
+        context.fireChannelReadComplete()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let plaintext = unwrapOutboundIn(data)
         switch state {
@@ -110,8 +121,8 @@ final class TLSHandler: ChannelDuplexHandler {
             timeout?.cancel()
             flushCiphertext(context)
             for (buffer, promise) in heldWrites { encrypt(buffer, promise: promise, context: context) }
+            unflushed = unflushed || !heldWrites.isEmpty
             heldWrites.removeAll()
-            context.flush()
         case .closed:
             close(context)
         case .failed(let error):
@@ -136,12 +147,21 @@ final class TLSHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Writes what OpenSSL has produced; the flush comes with the end of the read burst.
     private func flushCiphertext(_ context: ChannelHandlerContext) {
         guard let ciphertext = connection.drainCiphertext(allocator: context.channel.allocator) else { return }
-        context.writeAndFlush(wrapOutboundOut(ciphertext), promise: nil)
+        context.write(wrapOutboundOut(ciphertext), promise: nil)
+        unflushed = true
+    }
+
+    private func flushIfNeeded(_ context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 
     private func close(_ context: ChannelHandlerContext) {
+        flushIfNeeded(context)  // an alert, say
         state = .closed
         context.close(promise: nil)
     }
