@@ -23,7 +23,8 @@ public final class BrokerServer: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let mqtt = config.mqtt
-        // NIOLoopBound values are made on their loop.
+        // NIOLoopBound values are made on their loop. submit fails only on a loop that has
+        // shut down, and this group was created just above.
         broker = try! loop.submit { NIOLoopBound(Broker(config: mqtt, eventLoop: loop, logger: logger), eventLoop: loop) }.wait()
     }
 
@@ -45,12 +46,13 @@ public final class BrokerServer: @unchecked Sendable {
     /// Where relative certificate paths are read from.
     public var workingDirectory = FileManager.default.currentDirectoryPath
 
-    private func bind(_ listener: ListenerConfig, tls: TLSContext?) -> EventLoopFuture<any Channel> {
+    /// Throws rather than crashes when called after `shutdown()`.
+    private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
         let broker = self.broker
         let loop = broker.eventLoop
         let id = listener.id
         let maxConnections = listener.maxConnections
-        let state = try! loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
+        let state = try loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
         let tcp = listener.tcpOptions
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let logger = self.logger
