@@ -12,6 +12,7 @@ public final class BrokerServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let broker: NIOLoopBound<Broker>
     private var channels: [(id: String, channel: any Channel)] = []
+    private var listenerStates: [NIOLoopBound<ListenerState>] = []
 
     private let pskResolver: (any PSKResolver)?
 
@@ -40,7 +41,18 @@ public final class BrokerServer: @unchecked Sendable {
             logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
             bound.append((listener.id, address))
         }
+        if config.servedListeners.contains(where: { $0.sslOptions != nil }) { try scheduleHeapTrim() }
         return bound
+    }
+
+    /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
+    private func scheduleHeapTrim() throws {
+        let loop = broker.eventLoop
+        let trimmer = try loop.submit { NIOLoopBound(HeapTrimmer(), eventLoop: loop) }.wait()
+        let states = listenerStates
+        loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
+            _ = trimmer.value.check(handshakes: states.reduce(0) { $0 + $1.value.handshakes })
+        }
     }
 
     /// Where relative certificate paths are read from.
@@ -53,6 +65,7 @@ public final class BrokerServer: @unchecked Sendable {
         let id = listener.id
         let maxConnections = listener.maxConnections
         let state = try loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
+        listenerStates.append(state)
         let tcp = listener.tcpOptions
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let logger = self.logger
@@ -61,6 +74,9 @@ public final class BrokerServer: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: tcp.reuseaddr ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: tcp.nodelay ? 1 : 0)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Each connection keeps its receive buffer: start small (an idle MQTT connection
+            // reads PINGREQs) and let it grow for bursts.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

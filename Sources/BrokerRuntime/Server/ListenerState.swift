@@ -1,12 +1,15 @@
 import NIOCore
 
 /// Per-listener state shared by its connections: the connection count against
-/// max_connections, and the rate limit on connection-failure log lines. Confined to the
+/// max_connections, the count of TLS handshakes, and the rate limit on connection-failure
+/// log lines. Confined to the
 /// broker's event loop.
 final class ListenerState {
     let id: String
     let maxConnections: Int?
     private(set) var connections = 0
+    /// TLS handshakes completed, for the heap trimmer.
+    private(set) var handshakes = 0
     private var failureLog = LogRateLimiter()
 
     init(id: String, maxConnections: Int?) {
@@ -21,6 +24,8 @@ final class ListenerState {
     }
 
     func leave() { connections -= 1 }
+
+    func handshakeCompleted() { handshakes += 1 }
 
     /// `line` to log for a failed connection, or nil while this listener's failures are
     /// over their rate limit.

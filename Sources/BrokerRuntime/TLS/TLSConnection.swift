@@ -10,8 +10,8 @@ import NIOCore
 /// kept inside this type so it can change without touching the handler.
 final class TLSConnection {
     private let ssl: OpaquePointer
-    private let readBIO: OpaquePointer
-    private let writeBIO: OpaquePointer
+    private var readBIO: OpaquePointer
+    private var writeBIO: OpaquePointer
     /// Keeps the shared context alive as long as this session.
     private let context: TLSContext
 
@@ -70,12 +70,12 @@ final class TLSConnection {
         return classify(SSL_do_handshake(ssl), "the TLS handshake failed")
     }
 
-    /// Decrypts everything available into `buffer`.
+    /// Decrypts everything available into `buffer`. A buffer with room for the ciphertext
+    /// just received never grows: records carry more than their plaintext.
     func readPlaintext(into buffer: inout ByteBuffer) -> Result {
         while true {
             ERR_clear_error()
-            buffer.reserveCapacity(minimumWritableBytes: 16384)
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16384) { bytes in
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1) { bytes in
                 max(0, Int(SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))))
             }
             if count > 0 { continue }
@@ -106,6 +106,20 @@ final class TLSConnection {
             max(0, Int(BIO_read(writeBIO, bytes.baseAddress, Int32(pending))))
         }
         return buffer
+    }
+
+    /// Gives back the memory BIOs' buffers, which keep the capacity of the largest handshake
+    /// flight for the life of the connection: fresh empty BIOs replace them (SSL_set_bio frees
+    /// the old pair). Only once both are drained.
+    func releaseHandshakeBuffers() {
+        guard BIO_ctrl_pending(readBIO) == 0, BIO_ctrl_pending(writeBIO) == 0, let freshRead = BIO_new(BIO_s_mem()) else { return }
+        guard let freshWrite = BIO_new(BIO_s_mem()) else {
+            BIO_free(freshRead)
+            return
+        }
+        SSL_set_bio(ssl, freshRead, freshWrite)
+        readBIO = freshRead
+        writeBIO = freshWrite
     }
 
     /// Queues close_notify.

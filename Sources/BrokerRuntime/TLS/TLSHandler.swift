@@ -64,12 +64,20 @@ final class TLSHandler: ChannelDuplexHandler {
         let ciphertext = unwrapInboundIn(data)
         if firstByte == nil { firstByte = ciphertext.getInteger(at: ciphertext.readerIndex, as: UInt8.self) }
         connection.receive(ciphertext)
-        if case .handshaking = state { advanceHandshake(context) }
+        var completedHandshake = false
+        if case .handshaking = state {
+            advanceHandshake(context)
+            completedHandshake = true
+        }
         guard case .active = state else { return }
-        var plaintext = context.channel.allocator.buffer(capacity: 0)
+        var plaintext = context.channel.allocator.buffer(capacity: ciphertext.readableBytes)
         let result = connection.readPlaintext(into: &plaintext)
         if plaintext.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(plaintext)) }
         flushCiphertext(context)
+        if completedHandshake {
+            connection.releaseHandshakeBuffers()
+            if case .server(let listener, _) = role { listener.handshakeCompleted() }
+        }
         switch result {
         case .closed: close(context)
         case .failed(let error):
