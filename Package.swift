@@ -65,7 +65,8 @@ let package = Package(
             name: "BrokerRuntime",
             dependencies: [
                 "ConfigModel", "CertTools", "COpenSSL", "COpenSSLShims", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

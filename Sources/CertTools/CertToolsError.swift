@@ -15,6 +15,7 @@ public struct CertToolsError: Error, CustomStringConvertible, Sendable {
             case invalidArgument
             case invalidCAFolder
             case fileSystem
+            case unacceptableOCSPResponse
             case openSSL
         }
 
@@ -40,6 +41,9 @@ public struct CertToolsError: Error, CustomStringConvertible, Sendable {
         public static let invalidCAFolder = Code(.invalidCAFolder)
         /// Reading or writing a file failed.
         public static let fileSystem = Code(.fileSystem)
+        /// An OCSP response that parsed but failed a check: the responder's status, the
+        /// signature, the certificate it covers, its freshness, or an unknown cert status.
+        public static let unacceptableOCSPResponse = Code(.unacceptableOCSPResponse)
         /// OpenSSL refused an operation that should not fail; the reason holds its error stack.
         public static let openSSL = Code(.openSSL)
 

@@ -16,8 +16,11 @@ struct TestPKI {
     let client: Certificate
     let clientKey: PrivateKey
 
-    init(algorithm: KeyAlgorithm = .ecP256, rootName: String = "Test Root") throws {
-        let validity = Validity(notBefore: Self.now.addingTimeInterval(-86400), notAfter: Self.now.addingTimeInterval(365 * 86400))
+    /// `now` moves the validity window: tests whose peer (openssl) stamps the wall-clock time
+    /// pass `Date()`.
+    init(algorithm: KeyAlgorithm = .ecP256, rootName: String = "Test Root", now: Date = TestPKI.now) throws {
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))  // certificates hold whole seconds
+        let validity = Validity(notBefore: now.addingTimeInterval(-86400), notAfter: now.addingTimeInterval(365 * 86400))
         rootKey = try PrivateKey.generate(algorithm)
         root = try CertificateIssuer(selfSigningWith: rootKey).issue(
             CertificateSpec(subject: DistinguishedName(commonName: rootName), profile: .rootCA, validity: validity),

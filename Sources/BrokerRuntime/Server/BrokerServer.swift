@@ -1,3 +1,4 @@
+import CertTools
 public import ConfigModel
 import Foundation
 public import Logging
@@ -13,6 +14,7 @@ public final class BrokerServer: @unchecked Sendable {
     private let broker: NIOLoopBound<Broker>
     private var channels: [(id: String, channel: any Channel)] = []
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
+    private var staplers: [NIOLoopBound<OCSPStapler>] = []
 
     private let pskResolver: (any PSKResolver)?
 
@@ -34,7 +36,10 @@ public final class BrokerServer: @unchecked Sendable {
     public func start() throws -> [(id: String, address: SocketAddress)] {
         var bound: [(String, SocketAddress)] = []
         for listener in config.servedListeners {
-            let tls = try listener.sslOptions.map { try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver) }
+            let staple = try listener.sslOptions.flatMap { try startOCSPStapling(listener.id, $0) }
+            let tls = try listener.sslOptions.map {
+                try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple)
+            }
             let channel = try bind(listener, tls: tls).wait()
             channels.append((listener.id, channel))
             let address = channel.localAddress!
@@ -43,6 +48,33 @@ public final class BrokerServer: @unchecked Sendable {
         }
         if config.servedListeners.contains(where: { $0.sslOptions != nil }) { try scheduleHeapTrim() }
         return bound
+    }
+
+    /// The staple of a listener with `ocsp.enable_ocsp_stapling`, with its stapler started:
+    /// the first fetch runs now, so a staple is served within seconds of start-up.
+    private func startOCSPStapling(_ id: String, _ options: SSLOptions) throws -> OCSPStaple? {
+        guard let ocsp = options.ocsp, ocsp.enableOCSPStapling, let responder = ocsp.responderURL, let issuerPath = ocsp.issuerPEM else {
+            return nil
+        }
+        guard let url = HTTPURL(responder.value) else {
+            throw TLSError("\(id): ocsp.responder_url \(responder.value) is not an http URL")
+        }
+        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
+        let certificate = try CryptoFile.certificates(path: path(options.certfile.value))[0]
+        let issuer = try CryptoFile.certificates(path: path(issuerPath.value))[0]
+        let loop = broker.eventLoop
+        let logger = self.logger
+        let staple = OCSPStaple()
+        let stapler = try loop.submit {
+            let stapler = try OCSPStapler(
+                listenerID: id, certificate: certificate, issuer: issuer, responder: url,
+                refreshInterval: TimeInterval(ocsp.refreshInterval.milliseconds) / 1000,
+                timeout: .milliseconds(Int64(ocsp.refreshHTTPTimeout.milliseconds)), staple: staple, eventLoop: loop, logger: logger)
+            stapler.start()
+            return NIOLoopBound(stapler, eventLoop: loop)
+        }.wait()
+        staplers.append(stapler)
+        return staple
     }
 
     /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
@@ -94,6 +126,7 @@ public final class BrokerServer: @unchecked Sendable {
     /// connection, and stops the event loop.
     public func shutdown() {
         let loop = broker.eventLoop
+        try? loop.submit { [staplers] in staplers.forEach { $0.value.stop() } }.wait()
         try? loop.flatSubmit { [channels] in
             EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
         }.wait()

@@ -11,6 +11,8 @@ final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     /// The PSK resolver the callbacks reach through ex_data; held here so it lives as long.
     var pskBox: AnyObject?
+    /// The OCSP staple the status callback reads, when stapling is on.
+    private(set) var ocspStaple: OCSPStaple?
 
     init(context: OpaquePointer) { self.context = context }
 
@@ -18,7 +20,9 @@ final class TLSContext: @unchecked Sendable {
 
     /// Builds the context; paths are relative to `workingDirectory`. Preflight has already
     /// checked the files, so failures here are unexpected and carry OpenSSL's reasons.
-    static func server(_ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil) throws -> TLSContext {
+    static func server(
+        _ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil, staple: OCSPStaple? = nil
+    ) throws -> TLSContext {
         ERR_clear_error()
         guard let handle = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
         let tls = TLSContext(context: handle)
@@ -95,6 +99,10 @@ final class TLSContext: @unchecked Sendable {
         }
         // An idle connection gives back its 16 kB read and write buffers, as mosquitto does.
         _ = SSL_CTX_ctrl(handle, SSL_CTRL_MODE, Int(SSL_MODE_NO_AUTO_CHAIN | SSL_MODE_RELEASE_BUFFERS), nil)
+        if let staple {
+            tls.ocspStaple = staple
+            OCSPStapling.install(staple, on: handle)
+        }
         return tls
     }
 

@@ -1,0 +1,104 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 client for OCSP responses and CRLs: GET, one request per connection
+/// (`Connection: close`), one deadline over the whole exchange, and a cap on the body.
+/// Plain http only: OCSP responses and CRLs carry their own signatures.
+struct HTTPFetcher: Sendable {
+    struct Response: Sendable {
+        let status: Int
+        let body: [UInt8]
+    }
+
+    let eventLoop: any EventLoop
+    let timeout: TimeAmount
+    let maximumBodySize: Int
+
+    /// Succeeds with any complete response, whatever its status; fails with `HTTPFetchError`.
+    func get(_ url: HTTPURL, accept: String) -> EventLoopFuture<Response> {
+        let promise = eventLoop.makePromise(of: Response.self)
+        let deadline = eventLoop.scheduleTask(in: timeout) {
+            promise.fail(HTTPFetchError("no answer from \(url.hostHeader) within \(timeout.nanoseconds / 1_000_000_000) s"))
+        }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        let limit = maximumBodySize
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .GET, uri: url.path,
+            headers: ["Host": url.hostHeader, "Connection": "close", "Accept": accept, "User-Agent": "emqxctl"])
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(HTTPResponseCollector(promise: promise, limit: limit))
+                }
+            }
+            .connect(host: url.host, port: url.port)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                    channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                    channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+                case .failure(let error):
+                    promise.fail(HTTPFetchError("cannot connect to \(url.hostHeader): \(HTTPFetchError.plain(error))"))
+                }
+            }
+        return promise.futureResult
+    }
+}
+
+/// Why a fetch failed, in words for a log line.
+struct HTTPFetchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+
+    /// "connection refused" rather than NIO's full error dump.
+    static func plain(_ error: any Error) -> String {
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused" }
+        if error is ChannelError, case .connectTimeout = error as? ChannelError { return "connection timed out" }
+        return "\(error)"
+    }
+}
+
+/// Collects one response into the promise; the first of end, error or close settles it.
+private final class HTTPResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let promise: EventLoopPromise<HTTPFetcher.Response>
+    private let limit: Int
+    private var status = 0
+    private var body: [UInt8] = []
+
+    init(promise: EventLoopPromise<HTTPFetcher.Response>, limit: Int) {
+        self.promise = promise
+        self.limit = limit
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+        case .body(let part):
+            guard body.count + part.readableBytes <= limit else {
+                promise.fail(HTTPFetchError("the response is larger than \(limit) bytes"))
+                context.close(promise: nil)
+                return
+            }
+            body.append(contentsOf: part.readableBytesView)
+        case .end:
+            promise.succeed(HTTPFetcher.Response(status: status, body: body))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(HTTPFetchError("the HTTP exchange failed: \(HTTPFetchError.plain(error))"))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(HTTPFetchError("the server closed the connection before the response ended"))
+        context.fireChannelInactive()
+    }
+}
