@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -56,9 +57,18 @@ struct HTTPFetchError: Error, CustomStringConvertible {
 
     /// "connection refused" rather than NIO's full error dump.
     static func plain(_ error: any Error) -> String {
-        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused" }
-        if error is ChannelError, case .connectTimeout = error as? ChannelError { return "connection timed out" }
-        return "\(error)"
+        switch error {
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return plain(first.error) }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(error.host): \(dns)" }
+            return "no address for \(error.host)"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        case ChannelError.connectTimeout:
+            return "connection timed out"
+        default:
+            return "\(error)"
+        }
     }
 }
 
