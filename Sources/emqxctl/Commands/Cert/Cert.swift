@@ -15,7 +15,7 @@ extension EmqxCtl {
                   emqxctl cert inspect etc/certs/cert.pem
                   emqxctl cert verify --ca etc/certs/cacert.pem --host localhost etc/certs/cert.pem
                 """,
-            subcommands: [Generate.self, Issue.self, Inspect.self, Verify.self, Revoke.self, CRL.self]
+            subcommands: [Generate.self, Issue.self, Inspect.self, Verify.self, Revoke.self, CRL.self, OCSPResponderCommand.self]
         )
     }
 }
