@@ -26,6 +26,7 @@ long COpenSSLShims_SSL_CTX_add_extra_chain_cert(SSL_CTX *context, X509 *certific
 long COpenSSLShims_SSL_CTX_set_dh_auto(SSL_CTX *context, int onoff) { return SSL_CTX_set_dh_auto(context, onoff); }
 
 int COpenSSLShims_SSL_CTX_get_ex_new_index(void) { return SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+int COpenSSLShims_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 
 int COpenSSLShims_sk_SSL_CIPHER_num(const STACK_OF(SSL_CIPHER) *stack) { return sk_SSL_CIPHER_num(stack); }
 

@@ -69,6 +69,23 @@ struct FileContext {
         }
     }
 
+    /// The CRLs in `file` (PEM, any number), or nil with a diagnostic.
+    func crls(_ file: Located<String>) -> [CertificateRevocationList]? {
+        guard let bytes = readable(file) else { return nil }
+        do {
+            let crls = try CryptoFile.parse(bytes: bytes, path: file.value).crls
+            guard !crls.isEmpty else {
+                sink.report(.fileNotPEM, .error, location(file), file.keyPath, "\(file.value) holds no CRL")
+                return nil
+            }
+            return crls
+        } catch {
+            sink.report(
+                .fileNotPEM, .error, location(file), file.keyPath, "\(error)", hint: "it must hold PEM CRLs (-----BEGIN X509 CRL-----)")
+            return nil
+        }
+    }
+
     /// The private key in `file`, decrypted with `password` when needed, or nil with a diagnostic.
     func privateKey(_ file: Located<String>, password: Located<Secret>?) -> PrivateKey? {
         guard let bytes = readable(file) else { return nil }

@@ -86,8 +86,44 @@ public struct Preflight: Sendable {
             }
         }
         if let dhfile = ssl.dhfile { _ = context.readable(dhfile) }
+        if ssl.enableCRLCheck, let crlfile = ssl.crlfile, let crls = context.crls(crlfile) {
+            checkCRLs(crls, file: crlfile, authorities: authorities ?? [], policy: ssl.crlUnavailable, sink: sink)
+        }
         if listener.type != .quic {
             checkCiphers(ssl, listener: listener, certificateKey: chain?.first?.publicKeyDescription, psk: psk, sink: sink)
+        }
+    }
+
+    /// Each CRL in crlfile must be signed by a CA in cacertfile (or it is never used) and be
+    /// current: past its nextUpdate it counts as unavailable, which fail_closed turns into
+    /// refusing every client of that CA.
+    private func checkCRLs(
+        _ crls: [CertificateRevocationList], file: Located<String>, authorities: [Certificate], policy: CRLUnavailablePolicy,
+        sink: DiagnosticSink
+    ) {
+        for crl in crls {
+            if !authorities.contains(where: { crl.isSigned(by: $0) }) {
+                sink.report(
+                    .crlInvalid, .error, file.location, file.keyPath,
+                    "the CRL of \(crl.issuer) in \(file.value) is not signed by any CA in cacertfile, so it would never be used",
+                    hint: "a CRL counts only for a CA the listener trusts; add that CA to cacertfile or drop the CRL")
+            }
+            guard let nextUpdate = crl.nextUpdate else { continue }
+            if nextUpdate < now {
+                let outcome =
+                    policy == .failClosed
+                    ? "with crl_unavailable = fail_closed every client certificate from that CA is refused"
+                    : "with crl_unavailable = fail_open its clients are accepted unchecked"
+                sink.report(
+                    .crlExpired, policy == .failClosed ? .error : .warning, file.location, file.keyPath,
+                    "the CRL of \(crl.issuer) in \(file.value) expired at its nextUpdate, \(UTCDate.time(nextUpdate)); \(outcome)",
+                    hint: "publish a fresh CRL (emqxctl cert crl makes one for a cert gen CA)")
+            } else if nextUpdate.timeIntervalSince(now) < 86400 {
+                sink.report(
+                    .crlExpired, .warning, file.location, file.keyPath,
+                    "the CRL of \(crl.issuer) in \(file.value) expires within a day (\(UTCDate.time(nextUpdate)))",
+                    hint: "publish a fresh one before then; serve re-reads crlfile when it changes")
+            }
         }
     }
 

@@ -5,7 +5,7 @@ import NIOCore
 
 /// Keeps one ssl listener's OCSP staple fresh.
 ///
-/// The first fetch runs as the listener starts; then `OCSPRefreshPolicy` says when. Every
+/// The first fetch runs as the listener starts; then `RevocationRefreshPolicy` says when. Every
 /// response is checked (`OCSPResponse.check`) before it replaces the staple; a failed fetch
 /// or check keeps the last good response until its nextUpdate, and after that handshakes go
 /// on without a staple (fail open). Fetches never run inside a handshake. Confined to the
@@ -19,7 +19,7 @@ final class OCSPStapler {
     private let fetcher: HTTPFetcher
     private let logger: Logger
     private let now: () -> Date
-    private var policy: OCSPRefreshPolicy
+    private var policy: RevocationRefreshPolicy
     private var next: Scheduled<Void>?
     private var expiry: Scheduled<Void>?
     private var lastState: OCSPCertificateStatus.State?
@@ -43,7 +43,7 @@ final class OCSPStapler {
         self.fetcher = HTTPFetcher(eventLoop: eventLoop, timeout: timeout, maximumBodySize: Self.maximumResponseSize)
         self.logger = logger
         self.now = now
-        self.policy = OCSPRefreshPolicy(interval: refreshInterval)
+        self.policy = RevocationRefreshPolicy(interval: refreshInterval)
     }
 
     func start() { fetch() }

@@ -15,6 +15,7 @@ public final class BrokerServer: @unchecked Sendable {
     private var channels: [(id: String, channel: any Channel)] = []
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
     private var staplers: [NIOLoopBound<OCSPStapler>] = []
+    private var crlCaches: [CRLCache] = []
 
     private let pskResolver: (any PSKResolver)?
 
@@ -37,8 +38,9 @@ public final class BrokerServer: @unchecked Sendable {
         var bound: [(String, SocketAddress)] = []
         for listener in config.servedListeners {
             let staple = try listener.sslOptions.flatMap { try startOCSPStapling(listener.id, $0) }
+            let crls = try listener.sslOptions.flatMap { try startCRLCache(listener.id, $0) }
             let tls = try listener.sslOptions.map {
-                try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple)
+                try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple, crls: crls)
             }
             let channel = try bind(listener, tls: tls).wait()
             channels.append((listener.id, channel))
@@ -75,6 +77,22 @@ public final class BrokerServer: @unchecked Sendable {
         }.wait()
         staplers.append(stapler)
         return staple
+    }
+
+    /// The CRL cache of a listener with `enable_crl_check` (and verify_peer), started: it loads
+    /// crlfile now and fetches distribution points as handshakes meet them.
+    private func startCRLCache(_ id: String, _ options: SSLOptions) throws -> CRLCache? {
+        guard options.enableCRLCheck, options.verify == .verifyPeer else { return nil }
+        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
+        let authorities = options.cacertfile.value.isEmpty ? [] : try CryptoFile.certificates(path: path(options.cacertfile.value))
+        let loop = broker.eventLoop
+        let cache = CRLCache(
+            listenerID: id, authorities: authorities, settings: config.crlCache, crlfile: options.crlfile.map { path($0.value) },
+            eventLoop: loop, logger: logger)
+        try loop.submit { cache.start() }.wait()
+        crlCaches.append(cache)
+        logger.notice("CRL checks on \(id): client certificates need a current CRL (crl_unavailable = \(options.crlUnavailable.rawValue))")
+        return cache
     }
 
     /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
@@ -126,7 +144,10 @@ public final class BrokerServer: @unchecked Sendable {
     /// connection, and stops the event loop.
     public func shutdown() {
         let loop = broker.eventLoop
-        try? loop.submit { [staplers] in staplers.forEach { $0.value.stop() } }.wait()
+        try? loop.submit { [staplers, crlCaches] in
+            staplers.forEach { $0.value.stop() }
+            crlCaches.forEach { $0.stop() }
+        }.wait()
         try? loop.flatSubmit { [channels] in
             EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
         }.wait()

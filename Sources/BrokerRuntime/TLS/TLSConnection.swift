@@ -1,5 +1,6 @@
 internal import COpenSSL
 internal import COpenSSLShims
+import CertTools
 import NIOCore
 
 /// One TLS session over a pair of memory BIOs: the one Swift owner of an `SSL*`. Ciphertext
@@ -23,11 +24,25 @@ final class TLSConnection {
         case failed(TLSError)
     }
 
+    /// What CRL checking met in this handshake, when the listener checks CRLs.
+    private(set) var revocationCheck: RevocationCheck?
+
     /// The server side of a session.
     convenience init(server context: TLSContext) throws {
         try self.init(context: context)
         SSL_set_accept_state(ssl)
+        if context.crlChecking != nil {
+            let check = RevocationCheck()
+            revocationCheck = check
+            CRLChecking.attach(check, to: ssl)
+        }
     }
+
+    /// The listener's CRL cache and policy, when it checks CRLs.
+    var crlChecking: CRLChecking.Box? { context.crlChecking }
+
+    /// The client's chain as verified, client certificate first (after the handshake).
+    var verifiedChain: [Certificate] { CRLChecking.verifiedChain(ssl) }
 
     /// The client side; `serverName` goes out as SNI and, when the context verifies the
     /// server, must match its certificate.

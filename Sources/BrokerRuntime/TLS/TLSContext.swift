@@ -13,6 +13,8 @@ final class TLSContext: @unchecked Sendable {
     var pskBox: AnyObject?
     /// The OCSP staple the status callback reads, when stapling is on.
     private(set) var ocspStaple: OCSPStaple?
+    /// The CRL cache and policy the CRL callbacks reach through ex_data, when CRL checking is on.
+    private(set) var crlChecking: CRLChecking.Box?
 
     init(context: OpaquePointer) { self.context = context }
 
@@ -21,7 +23,8 @@ final class TLSContext: @unchecked Sendable {
     /// Builds the context; paths are relative to `workingDirectory`. Preflight has already
     /// checked the files, so failures here are unexpected and carry OpenSSL's reasons.
     static func server(
-        _ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil, staple: OCSPStaple? = nil
+        _ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil, staple: OCSPStaple? = nil,
+        crls: CRLCache? = nil
     ) throws -> TLSContext {
         ERR_clear_error()
         guard let handle = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
@@ -64,6 +67,11 @@ final class TLSContext: @unchecked Sendable {
             let mode = SSL_VERIFY_PEER | (options.failIfNoPeerCert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0)
             SSL_CTX_set_verify(handle, mode, nil)
             SSL_CTX_set_verify_depth(handle, Int32(clamping: options.depth))
+            if options.enableCRLCheck, let crls {
+                let box = CRLChecking.Box(cache: crls, policy: options.crlUnavailable)
+                tls.crlChecking = box
+                CRLChecking.install(box, on: handle, verifyMode: mode)
+            }
         } else {
             SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nil)
         }

@@ -1,3 +1,5 @@
+import ConfigModel
+import Foundation
 import Logging
 import NIOCore
 
@@ -13,6 +15,9 @@ final class TLSHandler: ChannelDuplexHandler {
 
     private enum State {
         case handshaking
+        /// The handshake is done but the client certificate's CRL is still being fetched: its
+        /// data waits in `heldPlaintext` for the verdict.
+        case awaitingRevocation
         case active
         case closed
     }
@@ -27,6 +32,7 @@ final class TLSHandler: ChannelDuplexHandler {
     private let role: Role
     private var state = State.handshaking
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    private var heldPlaintext: ByteBuffer?
     private var timeout: Scheduled<Void>?
     private var firstByte: UInt8?
     /// Ciphertext written but not flushed: flushed once per read burst, in
@@ -69,10 +75,19 @@ final class TLSHandler: ChannelDuplexHandler {
             advanceHandshake(context)
             completedHandshake = true
         }
-        guard case .active = state else { return }
+        let holding: Bool
+        switch state {
+        case .active: holding = false
+        case .awaitingRevocation: holding = true
+        case .handshaking, .closed: return
+        }
         var plaintext = context.channel.allocator.buffer(capacity: ciphertext.readableBytes)
         let result = connection.readPlaintext(into: &plaintext)
-        if plaintext.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(plaintext)) }
+        if holding {
+            heldPlaintext.setOrWriteImmutableBuffer(plaintext)
+        } else if plaintext.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(plaintext))
+        }
         flushCiphertext(context)
         if completedHandshake {
             connection.releaseHandshakeBuffers()
@@ -103,7 +118,7 @@ final class TLSHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let plaintext = unwrapOutboundIn(data)
         switch state {
-        case .handshaking: heldWrites.append((plaintext, promise))
+        case .handshaking, .awaitingRevocation: heldWrites.append((plaintext, promise))
         case .active: encrypt(plaintext, promise: promise, context: context)
         case .closed: promise?.fail(ChannelError.ioOnClosedChannel)
         }
@@ -125,12 +140,19 @@ final class TLSHandler: ChannelDuplexHandler {
         case .incomplete:
             flushCiphertext(context)
         case .complete:
-            state = .active
             timeout?.cancel()
             flushCiphertext(context)
-            for (buffer, promise) in heldWrites { encrypt(buffer, promise: promise, context: context) }
-            unflushed = unflushed || !heldWrites.isEmpty
-            heldWrites.removeAll()
+            if case .server(let listener, let logger) = role, let check = connection.revocationCheck {
+                for reason in check.acceptedWithout {
+                    logFailOpen(reason, listener: listener, logger: logger, context: context)
+                }
+                if !check.pendingPoints.isEmpty {
+                    state = .awaitingRevocation
+                    awaitRevocation(check, context: context)
+                    return
+                }
+            }
+            becomeActive(context)
         case .closed:
             close(context)
         case .failed(let error):
@@ -141,6 +163,56 @@ final class TLSHandler: ChannelDuplexHandler {
             flushCiphertext(context)  // the alert, if OpenSSL made one
             close(context)
         }
+    }
+
+    private func becomeActive(_ context: ChannelHandlerContext) {
+        state = .active
+        for (buffer, promise) in heldWrites { encrypt(buffer, promise: promise, context: context) }
+        unflushed = unflushed || !heldWrites.isEmpty
+        heldWrites.removeAll()
+    }
+
+    /// Fetches the distribution points the handshake met for the first time, then judges the
+    /// client's chain: its data goes up only if it passes.
+    private func awaitRevocation(_ check: RevocationCheck, context: ChannelHandlerContext) {
+        guard let box = connection.crlChecking else { return }
+        let fetches = check.pendingPoints.map { box.cache.fetch($0) }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        EventLoopFuture.andAllComplete(fetches, on: context.eventLoop).whenComplete { _ in
+            let (handler, context) = bound.value
+            handler.judgeRevocation(context)
+        }
+    }
+
+    private func judgeRevocation(_ context: ChannelHandlerContext) {
+        guard case .awaitingRevocation = state, case .server(let listener, let logger) = role, let box = connection.crlChecking else {
+            return
+        }
+        let verdict = RevocationVerdict.judge(
+            connection.verifiedChain, crls: box.cache.crls(issuerNameDER:), now: Date(),
+            unavailableReason: { RevocationCheck.reason(for: $0, cache: box.cache) })
+        switch verdict {
+        case .good:
+            break
+        case .revoked(let why):
+            logRefusal("the client certificate is revoked: \(why)", listener: listener, logger: logger, context: context)
+            close(context)
+            return
+        case .unavailable(let why):
+            guard box.policy == .failOpen else {
+                logRefusal("no usable CRL: \(why) (crl_unavailable = fail_closed)", listener: listener, logger: logger, context: context)
+                close(context)
+                return
+            }
+            logFailOpen(why, listener: listener, logger: logger, context: context)
+        }
+        becomeActive(context)
+        if let held = heldPlaintext, held.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(held))
+            context.fireChannelReadComplete()  // the end of this (late) read burst: handlers flush
+        }
+        heldPlaintext = nil
+        flushIfNeeded(context)
     }
 
     private func encrypt(_ plaintext: ByteBuffer, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
@@ -178,10 +250,25 @@ final class TLSHandler: ChannelDuplexHandler {
     /// user can act on.
     private func logFailure(_ error: TLSError, listener: ListenerState, logger: Logger, context: ChannelHandlerContext) {
         var reason = HandshakeFailure.explain(error, firstByte: firstByte)
+        if let refusal = connection.revocationCheck?.refusal {
+            reason = refusal == "revoked" ? "the client certificate is revoked (its CA's CRL lists it)" : refusal
+        }
         if error.openSSLReasons.contains(where: { $0.contains("no shared cipher") }) {
             reason += HandshakeFailure.offered(connection.offeredCiphers())
         }
+        logRefusal(reason, listener: listener, logger: logger, context: context)
+    }
+
+    private func logRefusal(_ reason: String, listener: ListenerState, logger: Logger, context: ChannelHandlerContext) {
         guard let line = listener.failureLine("TLS handshake failed: \(reason)") else { return }
+        logger.warning(
+            "\(line)", metadata: ["listener": "\(listener.id)", "peer": "\(context.remoteAddress?.logDescription ?? "?")"])
+    }
+
+    private func logFailOpen(_ reason: String, listener: ListenerState, logger: Logger, context: ChannelHandlerContext) {
+        guard let line = listener.failureLine("client accepted without a CRL check (crl_unavailable = fail_open): \(reason)") else {
+            return
+        }
         logger.warning(
             "\(line)", metadata: ["listener": "\(listener.id)", "peer": "\(context.remoteAddress?.logDescription ?? "?")"])
     }

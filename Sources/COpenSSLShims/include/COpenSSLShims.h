@@ -31,6 +31,7 @@ long COpenSSLShims_SSL_CTX_set_session_cache_mode(SSL_CTX *context, long mode);
 long COpenSSLShims_SSL_CTX_add_extra_chain_cert(SSL_CTX *context, X509 *certificate);
 long COpenSSLShims_SSL_CTX_set_dh_auto(SSL_CTX *context, int onoff);
 int COpenSSLShims_SSL_CTX_get_ex_new_index(void);
+int COpenSSLShims_SSL_get_ex_new_index(void);
 int COpenSSLShims_sk_SSL_CIPHER_num(const STACK_OF(SSL_CIPHER) *stack);
 const SSL_CIPHER *COpenSSLShims_sk_SSL_CIPHER_value(const STACK_OF(SSL_CIPHER) *stack, int index);
 

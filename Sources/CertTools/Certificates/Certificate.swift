@@ -10,6 +10,13 @@ public final class Certificate: @unchecked Sendable {
 
     init(takingOwnership x509: OpaquePointer) { self.x509 = x509 }
 
+    /// Wraps an `X509*` that someone else owns (BrokerRuntime's TLS callbacks), taking a
+    /// reference of its own.
+    package convenience init(retaining x509: OpaquePointer) {
+        X509_up_ref(x509)
+        self.init(takingOwnership: x509)
+    }
+
     deinit { X509_free(x509) }
 
     /// Parses one DER certificate.
@@ -29,6 +36,9 @@ public final class Certificate: @unchecked Sendable {
 
     public var subject: DistinguishedName { DistinguishedName(x509Name: X509_get_subject_name(x509)) }
     public var issuer: DistinguishedName { DistinguishedName(x509Name: X509_get_issuer_name(x509)) }
+
+    /// The DER of the issuer Name, the key CRLs are looked up by.
+    public var issuerNameDER: [UInt8] { DER.encode { i2d_X509_NAME(X509_get_issuer_name(x509), $0) } }
 
     /// The serial number in upper-case hex, as `openssl x509 -serial` and index.txt write it.
     public var serialNumber: SerialNumber { SerialNumber(asn1: X509_get0_serialNumber(x509)) }

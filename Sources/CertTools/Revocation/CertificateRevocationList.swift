@@ -58,6 +58,17 @@ public final class CertificateRevocationList: @unchecked Sendable {
         }
     }
 
+    /// The entry for `certificate` when this CRL revokes it. The caller has made sure the CRL
+    /// is from the certificate's issuer.
+    public func entry(revoking certificate: Certificate) -> Entry? {
+        var revoked: OpaquePointer?
+        guard X509_CRL_get0_by_cert(crl, &revoked, certificate.x509) == 1 else { return nil }
+        return entries.first { $0.serialNumber == certificate.serialNumber }
+    }
+
+    /// The DER of the issuer Name, the key CRLs are looked up by.
+    public var issuerNameDER: [UInt8] { DER.encode { i2d_X509_NAME(X509_CRL_get_issuer(crl), $0) } }
+
     /// Whether `issuer`'s key signed this CRL.
     public func isSigned(by issuer: Certificate) -> Bool {
         OpenSSLErrorStack.clear()

@@ -55,6 +55,8 @@ extension Diagnostic.Code {
     public static let ocspResponderURL: Self = "ocsp-responder-url"
     public static let ocspInterval: Self = "ocsp-interval"
     public static let unsupportedOnListener: Self = "unsupported-on-listener"
+    public static let crlInvalid: Self = "crl-invalid"
+    public static let crlExpired: Self = "crl-expired"
 
     // MARK: PSK
     public static let pskChunkSize: Self = "psk-chunk-size"

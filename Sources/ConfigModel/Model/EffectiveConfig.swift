@@ -74,6 +74,8 @@ public enum EffectiveConfig {
         if let dhfile = ssl.dhfile { fields.append(("dhfile", .text(dhfile.value))) }
         if type == .ssl {
             fields.append(("enable_crl_check", .literal("\(ssl.enableCRLCheck)")))
+            if let crlfile = ssl.crlfile { fields.append(("crlfile", .text(crlfile.value))) }
+            fields.append(("crl_unavailable", .literal(ssl.crlUnavailable.rawValue)))
             let ocsp = ssl.ocsp ?? OCSPConfig()
             var ocspFields: [(String, Node)] = [("enable_ocsp_stapling", .literal("\(ocsp.enableOCSPStapling)"))]
             if let url = ocsp.responderURL { ocspFields.append(("responder_url", .text(url.value))) }

@@ -1,3 +1,10 @@
+/// `ssl_options.crl_unavailable`: fail closed (refuse the client, the default, as EMQX
+/// does) or fail open (accept it, with a warning in the log).
+public enum CRLUnavailablePolicy: String, Sendable, CaseIterable {
+    case failClosed = "fail_closed"
+    case failOpen = "fail_open"
+}
+
 /// A listener's `ssl_options` (ssl, wss and quic), with EMQX 5.8's defaults.
 public struct SSLOptions: Sendable {
     public var certfile: Located<String>
@@ -18,6 +25,12 @@ public struct SSLOptions: Sendable {
     public var dhfile: Located<String>?
     public var ocsp: OCSPConfig?
     public var enableCRLCheck = false
+    /// Beyond EMQX: a PEM file of CRLs (any number of X509 CRL blocks) used with those
+    /// fetched from distribution points, for offline sites; re-read when it changes.
+    public var crlfile: Located<String>?
+    /// Beyond EMQX: what happens to a client whose CRL cannot be had (none fetched, the
+    /// distribution point unreachable, or the cached one past its nextUpdate).
+    public var crlUnavailable = CRLUnavailablePolicy.failClosed
     public var location: SourceLocation?
 
     /// The defaults of the implicit ssl:default listener: the three files under etc/certs.
@@ -59,12 +72,16 @@ public struct SSLOptions: Sendable {
                 ocsp = OCSPConfig(&nested, context: context)
             }
             enableCRLCheck = reader.bool("enable_crl_check", default: false)
+            crlfile = reader.located("crlfile").map(context.expandPath)
+            crlUnavailable = reader.choice("crl_unavailable", default: .failClosed)
         case .quic:
             reader.noEffect(["enable_crl_check", "gc_after_handshake"], why: "EMQX ignores it on quic listeners")
             rejectOnListener(&reader, key: "ocsp", type: listenerType)
         default:
             rejectOnListener(&reader, key: "ocsp", type: listenerType)
             rejectOnListener(&reader, key: "enable_crl_check", type: listenerType)
+            rejectOnListener(&reader, key: "crlfile", type: listenerType)
+            rejectOnListener(&reader, key: "crl_unavailable", type: listenerType)
             rejectOnListener(&reader, key: "gc_after_handshake", type: listenerType)
         }
         reader.finish()

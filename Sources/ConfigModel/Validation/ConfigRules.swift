@@ -27,6 +27,11 @@ enum ConfigRules {
                 hint: "CRLs are checked against client certificates, which are only asked for with verify_peer"
             )
         }
+        if !ssl.enableCRLCheck, let crlfile = ssl.crlfile {
+            sink.report(
+                .noEffect, .warning, crlfile.location, crlfile.keyPath, "crlfile has no effect while enable_crl_check is false",
+                hint: "set enable_crl_check = true (with verify = verify_peer) to check client certificates against it")
+        }
         if ssl.verify == .verifyPeer && !ssl.failIfNoPeerCert {
             sink.report(
                 .verifyPeerWithoutRequirement, .warning, ssl.location, "\(path).verify",
@@ -54,7 +59,7 @@ enum ConfigRules {
         if let url = ocsp.responderURL {
             if let problem = responderURLProblem(url.value) {
                 sink.report(
-                    .ocspResponderURL, .error, url.location, url.keyPath, problem, hint: "use an http:// or https:// URL with a host")
+                    .ocspResponderURL, .error, url.location, url.keyPath, problem, hint: "use the responder's http:// URL")
             }
         } else {
             sink.report(
@@ -82,8 +87,12 @@ enum ConfigRules {
         let withScheme = url.contains("://") ? url : "http://" + url
         guard let schemeEnd = withScheme.range(of: "://") else { return "\"\(url)\" is not a URL" }
         let scheme = withScheme[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else {
-            return "\"\(url)\" uses \(scheme)://, but OCSP responses are fetched over http or https"
+        if scheme == "https" {
+            return
+                "\"\(url)\" uses https://, but emqxctl fetches OCSP responses over http (they are signed, so TLS adds nothing; EMQX allows https)"
+        }
+        guard scheme == "http" else {
+            return "\"\(url)\" uses \(scheme)://, but OCSP responses are fetched over http"
         }
         let rest = withScheme[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" }

@@ -1,12 +1,12 @@
 import Foundation
 
-/// When to fetch a listener's next OCSP response.
+/// When to fetch the next OCSP response or CRL.
 ///
-/// After a good response: every `refresh_interval` (at least a minute, as in EMQX), but by
-/// half of the response's remaining life at the latest, so a short-lived response is
-/// replaced before its nextUpdate. After a failure: 5 s, then doubling up to the interval
+/// After a good one: every `refresh_interval` (at least a minute, as in EMQX), but by half
+/// of its remaining life at the latest, so a short-lived response or CRL is replaced before
+/// its nextUpdate. After a failure: 5 s, then doubling up to the interval
 /// (EMQX retries every 5 s forever).
-struct OCSPRefreshPolicy {
+struct RevocationRefreshPolicy {
     static let minimumInterval: TimeInterval = 60
     static let firstRetry: TimeInterval = 5
 
