@@ -7,10 +7,12 @@ import Testing
 @Suite(.serialized) struct CRLServeTests {
     /// A CA folder whose certificates name http://127.0.0.1:PORT/crl.pem (when `point`),
     /// with clients alice and bob, bob revoked, and the CRL published.
-    static func makePKI(in folder: TemporaryDirectory, point: UInt16?) throws {
+    /// With `intermediate`, the clients are issued by an intermediate CA (which names the same
+    /// point, where no CRL of the root is found: intermediates are checked only with one).
+    static func makePKI(in folder: TemporaryDirectory, point: UInt16?, intermediate: Bool = false) throws {
         let url = point.map { ["--crl-url", "http://127.0.0.1:\($0)/crl.pem"] } ?? []
         let steps: [[String]] = [
-            ["cert", "gen", "--out", "etc/certs", "--client", "alice", "--client", "bob"] + url,
+            ["cert", "gen", "--out", "etc/certs", "--client", "alice", "--client", "bob"] + url + (intermediate ? ["--intermediate"] : []),
             ["cert", "revoke", "etc/certs/bob-cert.pem", "--reason", "keyCompromise"],
             ["cert", "crl"],
         ]
@@ -66,16 +68,17 @@ import Testing
             [
                 "s_client", "-connect", "127.0.0.1:\(broker.port)", "-CAfile", "etc/certs/cacert.pem", "-cert",
                 "etc/certs/\(client)-cert.pem",
-                "-key", "etc/certs/\(client)-key.pem",
+                "-key", "etc/certs/\(client)-key.pem", "-cert_chain", "etc/certs/\(client)-cert.pem",  // its intermediate, if any
             ] + (refused ? ["-ign_eof"] : []), in: broker.folder.path, input: "", timeout: 15)
         return outcome.stdout + outcome.stderr
     }
 
-    @Test func aGoodClientIsAcceptedAndARevokedOneRefusedWithCertificateRevoked() throws {
+    @Test(arguments: [false, true])
+    func aGoodClientIsAcceptedAndARevokedOneRefusedWithCertificateRevoked(intermediate: Bool) throws {
         let point = try Loopback.freePort()
         var http: Subprocess.Running?
         let broker = try ServeHarness(config: Self.config("")) { folder in
-            try Self.makePKI(in: folder, point: point)
+            try Self.makePKI(in: folder, point: point, intermediate: intermediate)
             http = try Self.startCRLServer(in: folder, port: point)
         }
         defer { _ = http?.stop() }

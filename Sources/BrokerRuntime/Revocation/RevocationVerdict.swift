@@ -11,9 +11,9 @@ enum RevocationVerdict: Equatable {
     case unavailable(String)
 
     /// `chain` runs from the client's certificate to the trust anchor, which is not checked.
-    /// Each other certificate needs a current CRL from its issuer, signed by it; an
-    /// intermediate with no http distribution point and no CRL in hand is let through (EMQX
-    /// checks the client certificate only).
+    /// The client certificate needs a current CRL from its issuer, signed by it; an
+    /// intermediate is checked against one when it is at hand (EMQX checks the client
+    /// certificate only).
     static func judge(
         _ chain: [Certificate], crls: (_ issuerNameDER: [UInt8]) -> [CertificateRevocationList], now: Date,
         unavailableReason: (_ certificate: Certificate) -> String
@@ -31,11 +31,11 @@ enum RevocationVerdict: Equatable {
                 }
                 continue
             }
+            guard depth == 0 else { continue }  // intermediates: checked only with a CRL at hand
             if let stale = signed.first, let nextUpdate = stale.nextUpdate {
                 return .unavailable("the CRL of \(stale.issuer) expired at \(UTCDate.time(nextUpdate)) and no fresh one could be fetched")
             }
-            let hasHTTPPoint = certificate.crlDistributionPoints.contains { HTTPURL($0) != nil }
-            if depth == 0 || hasHTTPPoint { return .unavailable(unavailableReason(certificate)) }
+            return .unavailable(unavailableReason(certificate))
         }
         return .good
     }

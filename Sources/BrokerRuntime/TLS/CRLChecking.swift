@@ -4,8 +4,10 @@ import CertTools
 import ConfigModel
 
 /// CRL checking inside the handshake: OpenSSL checks every certificate of the client's chain
-/// (X509_V_FLAG_CRL_CHECK_ALL) against the CRLs our lookup callback returns from the
-/// listener's `CRLCache`, and our verify callback decides what a missing CRL means.
+/// (X509_V_FLAG_CRL_CHECK_ALL; EMQX checks the client certificate only) against the CRLs our
+/// lookup callback returns from the listener's `CRLCache`, and our verify callback decides
+/// what a missing CRL means: the client certificate must have one, an intermediate is
+/// checked when a CRL of its issuer is at hand.
 ///
 /// A revoked certificate is refused with the certificate_revoked alert. A distribution point
 /// not fetched yet lets the handshake finish and leaves the verdict to `RevocationCheck`
@@ -94,12 +96,14 @@ private let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { 
         guard let current = X509_STORE_CTX_get_current_cert(storeContext) else { return 0 }
         let certificate = Certificate(retaining: current)
         let points = certificate.crlDistributionPoints.compactMap(HTTPURL.init)
-        if points.isEmpty && depth > 0 { return 1 }  // an intermediate with nowhere to look
         let pending = points.filter { box.cache.state(of: $0) == .pending }
         if !pending.isEmpty {
             check.pendingPoints += pending
             return 1  // judged once fetched
         }
+        // An intermediate is checked when a CRL of its issuer is at hand; only the client
+        // certificate must have one.
+        if depth > 0 { return 1 }
         return CRLChecking.decide(RevocationCheck.reason(for: certificate, cache: box.cache), check, box, storeContext)
     case X509_V_ERR_CRL_HAS_EXPIRED:
         let certificate = X509_STORE_CTX_get_current_cert(storeContext).map { Certificate(retaining: $0) }
