@@ -123,6 +123,33 @@ import Testing
         #expect(right.with(.ocspIssuerMismatch).isEmpty, "\(right.rendered)")
     }
 
+    @Test func crlfileMustBeSignedByATrustedCAAndCurrent() throws {
+        let workspace = try PreflightWorkspace()
+        var authority = try CertificateAuthority.open(folder: workspace.folder.file("etc/certs"))
+        try workspace.write("etc/certs/crl.pem", try authority.makeCRL(days: 7, now: Date()).pemEncoded)
+        try workspace.write("etc/certs/old.pem", try authority.makeCRL(days: 1, now: Date().addingTimeInterval(-3 * 86400)).pemEncoded)
+        let otherWorkspace = try PreflightWorkspace()
+        var other = try CertificateAuthority.open(folder: otherWorkspace.folder.file("etc/certs"))
+        try workspace.write("etc/certs/other.pem", try other.makeCRL(days: 7, now: Date()).pemEncoded)
+        let crl = { (file: String, extra: String) in
+            Self.listener("verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true, crlfile = \"\(file)\"\(extra)")
+        }
+
+        let good = try workspace.check(crl("etc/certs/crl.pem", ""))
+        #expect(good.filter { $0.severity != .note }.isEmpty, "\(good.rendered)")
+        let foreign = try workspace.check(crl("etc/certs/other.pem", ""))
+        #expect(foreign.with(.crlInvalid).count == 1, "\(foreign.rendered)")
+        let expired = try workspace.check(crl("etc/certs/old.pem", ""))
+        #expect(expired.with(.crlExpired).first?.severity == .error, "\(expired.rendered)")
+        #expect(expired.with(.crlExpired).first?.message.contains("every client certificate from that CA is refused") == true)
+        let lenient = try workspace.check(crl("etc/certs/old.pem", ", crl_unavailable = fail_open"))
+        #expect(lenient.with(.crlExpired).first?.severity == .warning, "\(lenient.rendered)")
+        let notCRL = try workspace.check(crl("etc/certs/cacert.pem", ""))
+        #expect(notCRL.with(.fileNotPEM).first?.message.contains("holds no CRL") == true, "\(notCRL.rendered)")
+        let unused = try workspace.check(Self.listener("crlfile = \"etc/certs/crl.pem\""))
+        #expect(unused.with(.noEffect).contains { $0.message.contains("crlfile has no effect") }, "\(unused.rendered)")
+    }
+
     @Test func pskInitFileMustExist() throws {
         let workspace = try PreflightWorkspace()
         let diagnostics = try workspace.check("psk_authentication { enable = true, init_file = \"data/init.psk\" }\n" + Self.listener(""))
