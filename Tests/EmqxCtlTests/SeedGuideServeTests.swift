@@ -84,4 +84,54 @@ import Testing
             #expect(outcome.stdout.contains("Cipher is \(suite)") && !outcome.stderr.contains("alert"), "\(suite): \(outcome)")
         }
     }
+
+    /// The guide's /etc/emqx/certs file names, mapped onto a `cert gen` folder under etc/certs.
+    static func relocated(_ block: String) -> String {
+        block.replacingOccurrences(of: "0.0.0.0:8883", with: "127.0.0.1:0")
+            .replacingOccurrences(of: "/etc/emqx/certs/server.key", with: "etc/certs/key.pem")
+            .replacingOccurrences(of: "/etc/emqx/certs/server.pem", with: "etc/certs/cert.pem")
+            .replacingOccurrences(of: "/etc/emqx/certs/ca.pem", with: "etc/certs/cacert.pem")
+            .replacingOccurrences(of: "/etc/emqx/certs/ocsp-issuer.pem", with: "etc/certs/cacert.pem")
+    }
+
+    /// The OCSP stapling block as written: its responder (ocsp.responder.com) cannot be
+    /// reached from here, so the broker serves without a staple (fail open) and says why.
+    @Test func ocspStaplingBlockFailsOpenWithoutItsResponder() throws {
+        let broker = try Self.broker("listeners.tcp.default = marked_for_deletion\n" + Self.relocated(try Self.block("04-ocsp-stapling")))
+        let outcome = try OpenSSLCLI.run(
+            ["s_client", "-connect", "127.0.0.1:\(broker.port)", "-servername", "localhost", "-status", "-CAfile", "etc/certs/cacert.pem"],
+            in: broker.folder.path, input: "", timeout: 15)
+        #expect(outcome.stdout.contains("Verify return code: 0 (ok)"), "\(outcome)")
+        #expect(outcome.stdout.contains("OCSP response: no response sent"), "\(outcome)")
+        let deadline = Date().addingTimeInterval(20)
+        while !broker.process.stderr.contains("OCSP response for ssl:default not updated") && Date() < deadline { usleep(100_000) }
+        #expect(broker.process.stderr.contains("handshakes go on without a staple (fail open)"), "\(broker.process.stderr)")
+    }
+
+    /// The CRL block as written, with client certificates that name a distribution point
+    /// served by python's http.server: a good client connects, a revoked one is refused, and
+    /// one whose certificate names no point is checked against its CA's CRL once one is at
+    /// hand (refused before, fail closed, in words).
+    @Test func crlCheckBlockRefusesRevokedClients() throws {
+        let point = try Loopback.freePort()
+        var http: Subprocess.Running?
+        let broker = try ServeHarness(
+            config: "listeners.tcp.default = marked_for_deletion\n" + Self.relocated(try Self.block("05-crl-check"))
+        ) {
+            folder in
+            try CRLServeTests.makePKI(in: folder, point: point)
+            let carol = try Emqxctl.run(["cert", "issue", "client", "carol"], in: folder.path)  // no distribution point
+            guard carol.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(carol)") }
+            http = try CRLServeTests.startCRLServer(in: folder, port: point)
+        }
+        defer { _ = http?.stop() }
+        // carol names no point and no CRL of her CA is at hand yet: refused (fail closed).
+        #expect(!(try CRLServeTests.publish(broker, as: "carol").accepted))
+        #expect(broker.process.stderr.contains("CN=carol names no http CRL distribution point"), "\(broker.process.stderr)")
+        #expect(try CRLServeTests.publish(broker, as: "alice").accepted)
+        #expect(!(try CRLServeTests.publish(broker, as: "bob").accepted))
+        #expect(broker.process.stderr.contains("the client certificate is revoked"))
+        // Now her CA's CRL is at hand (fetched for alice), and carol is checked against it.
+        #expect(try CRLServeTests.publish(broker, as: "carol").accepted)
+    }
 }
