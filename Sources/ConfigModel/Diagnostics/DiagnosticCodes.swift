@@ -57,6 +57,9 @@ extension Diagnostic.Code {
     public static let unsupportedOnListener: Self = "unsupported-on-listener"
     public static let crlInvalid: Self = "crl-invalid"
     public static let crlExpired: Self = "crl-expired"
+    /// `config check --probe`: what the OCSP responder and the CRL distribution points said.
+    public static let probeOCSP: Self = "probe-ocsp"
+    public static let probeCRL: Self = "probe-crl"
 
     // MARK: PSK
     public static let pskChunkSize: Self = "psk-chunk-size"

@@ -19,9 +19,14 @@ extension EmqxCtl.Config {
 
                 Relative paths are resolved against the working directory, as EMQX does.
 
+                With --probe it also goes on the network: it asks each stapling listener's \
+                OCSP responder for a response, and fetches the CRLs at the distribution \
+                points named in certfile and cacertfile, checking them as `serve` would.
+
                 EXAMPLES
                   emqxctl config check
                   emqxctl config check /etc/emqx/emqx.conf --format json
+                  emqxctl config check --probe
 
                 EXIT CODES
                   0   no errors (warnings and notes may be printed)
@@ -42,11 +47,15 @@ extension EmqxCtl.Config {
         @Flag(name: .customLong("quiet"), help: "Print only errors and warnings, not notes.")
         var quiet = false
 
+        @Flag(help: "Also fetch the first OCSP response and the CRLs, as serve would.")
+        var probe = false
+
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
             if let config = loaded.config {
                 diagnostics += Preflight(environment: options.environment).run(config)
+                if probe { diagnostics += RevocationProbe().run(config) }
             }
             if quiet { diagnostics.removeAll { $0.severity == .note } }
             switch format {
