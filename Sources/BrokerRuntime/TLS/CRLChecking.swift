@@ -90,7 +90,7 @@ private let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { 
     let depth = Int(X509_STORE_CTX_get_error_depth(storeContext))
     switch X509_STORE_CTX_get_error(storeContext) {
     case X509_V_ERR_CERT_REVOKED:
-        check.refusal = "revoked"
+        check.refusal = .revoked
         return 0
     case X509_V_ERR_UNABLE_TO_GET_CRL:
         guard let current = X509_STORE_CTX_get_current_cert(storeContext) else { return 0 }

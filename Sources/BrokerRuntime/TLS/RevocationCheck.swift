@@ -5,8 +5,20 @@ import ConfigModel
 /// completes: distribution points still to fetch (the verdict waits for them), a refusal,
 /// or CRLs that could not be had but were let through by `crl_unavailable = fail_open`.
 final class RevocationCheck {
+    enum Refusal: CustomStringConvertible {
+        case revoked
+        case unavailable(String)
+
+        var description: String {
+            switch self {
+            case .revoked: "the client certificate is revoked (its CA's CRL lists it)"
+            case .unavailable(let reason): "no usable CRL: \(reason) (crl_unavailable = fail_closed)"
+            }
+        }
+    }
+
     var pendingPoints: [HTTPURL] = []
-    var refusal: String?
+    var refusal: Refusal?
     var acceptedWithout: [String] = []
 
     init() {}
@@ -15,7 +27,7 @@ final class RevocationCheck {
     func unavailable(_ reason: String, policy: CRLUnavailablePolicy) -> Bool {
         switch policy {
         case .failClosed:
-            refusal = "no usable CRL: \(reason) (crl_unavailable = fail_closed)"
+            refusal = .unavailable(reason)
             return false
         case .failOpen:
             acceptedWithout.append(reason)

@@ -200,7 +200,7 @@ final class TLSHandler: ChannelDuplexHandler {
             return
         case .unavailable(let why):
             guard box.policy == .failOpen else {
-                logRefusal("no usable CRL: \(why) (crl_unavailable = fail_closed)", listener: listener, logger: logger, context: context)
+                logRefusal("\(RevocationCheck.Refusal.unavailable(why))", listener: listener, logger: logger, context: context)
                 close(context)
                 return
             }
@@ -250,9 +250,7 @@ final class TLSHandler: ChannelDuplexHandler {
     /// user can act on.
     private func logFailure(_ error: TLSError, listener: ListenerState, logger: Logger, context: ChannelHandlerContext) {
         var reason = HandshakeFailure.explain(error, firstByte: firstByte)
-        if let refusal = connection.revocationCheck?.refusal {
-            reason = refusal == "revoked" ? "the client certificate is revoked (its CA's CRL lists it)" : refusal
-        }
+        if let refusal = connection.revocationCheck?.refusal { reason = "\(refusal)" }
         if error.openSSLReasons.contains(where: { $0.contains("no shared cipher") }) {
             reason += HandshakeFailure.offered(connection.offeredCiphers())
         }
