@@ -61,9 +61,8 @@ public final class BrokerServer: @unchecked Sendable {
         guard let url = HTTPURL(responder.value) else {
             throw TLSError("\(id): ocsp.responder_url \(responder.value) is not an http URL")
         }
-        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
-        let certificate = try CryptoFile.certificates(path: path(options.certfile.value))[0]
-        let issuer = try CryptoFile.certificates(path: path(issuerPath.value))[0]
+        let certificate = try CryptoFile.certificates(path: resolve(options.certfile.value))[0]
+        let issuer = try CryptoFile.certificates(path: resolve(issuerPath.value))[0]
         let loop = broker.eventLoop
         let logger = self.logger
         let staple = OCSPStaple()
@@ -83,11 +82,10 @@ public final class BrokerServer: @unchecked Sendable {
     /// crlfile now and fetches distribution points as handshakes meet them.
     private func startCRLCache(_ id: String, _ options: SSLOptions) throws -> CRLCache? {
         guard options.enableCRLCheck, options.verify == .verifyPeer else { return nil }
-        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
-        let authorities = options.cacertfile.value.isEmpty ? [] : try CryptoFile.certificates(path: path(options.cacertfile.value))
+        let authorities = options.cacertfile.value.isEmpty ? [] : try CryptoFile.certificates(path: resolve(options.cacertfile.value))
         let loop = broker.eventLoop
         let cache = CRLCache(
-            listenerID: id, authorities: authorities, settings: config.crlCache, crlfile: options.crlfile.map { path($0.value) },
+            listenerID: id, authorities: authorities, settings: config.crlCache, crlfile: options.crlfile.map { resolve($0.value) },
             eventLoop: loop, logger: logger)
         try loop.submit { cache.start() }.wait()
         crlCaches.append(cache)
@@ -107,6 +105,10 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// Where relative certificate paths are read from.
     public var workingDirectory = FileManager.default.currentDirectoryPath
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
+    }
 
     /// Throws rather than crashes when called after `shutdown()`.
     private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
