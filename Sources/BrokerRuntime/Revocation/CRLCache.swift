@@ -44,6 +44,7 @@ final class CRLCache: @unchecked Sendable {
     private var fileCRLs: [CertificateRevocationList] = []
     private var fileStamp: Date?
     private var fileWatch: RepeatedTask?
+    private var stopped = false
     /// Every usable CRL by the DER of its issuer's name: what the lookup callback reads.
     private(set) var byIssuer: [[UInt8]: [CertificateRevocationList]] = [:]
 
@@ -75,6 +76,7 @@ final class CRLCache: @unchecked Sendable {
     }
 
     func stop() {
+        stopped = true
         fileWatch?.cancel()
         for point in points.values { point.refresh?.cancel() }
     }
@@ -102,6 +104,7 @@ final class CRLCache: @unchecked Sendable {
     }
 
     private func run(_ url: HTTPURL) {
+        guard !stopped else { return }
         points[url]?.fetching = true
         points[url]?.refresh?.cancel()
         let bound = NIOLoopBound(self, eventLoop: fetcher.eventLoop)
