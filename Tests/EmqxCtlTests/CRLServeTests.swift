@@ -152,6 +152,14 @@ import Testing
         let alice = try Self.publish(broker, as: "alice")
         #expect(!alice.accepted)
         #expect(alice.output.contains("certificate revoked"), "\(alice.output)")
+
+        // A broken rewrite of the file is reported and the CRLs it held stay in force.
+        usleep(1_100_000)
+        _ = try broker.folder.write("etc/certs/crl.pem", "-----BEGIN X509 CRL-----\ntruncated")
+        let stale = Date().addingTimeInterval(10)
+        while !broker.process.stderr.contains("not loaded") && Date() < stale { usleep(100_000) }
+        #expect(broker.process.stderr.contains("keeping what it held before"), "\(broker.process.stderr)")
+        #expect(!(try Self.publish(broker, as: "alice").accepted))
     }
 
     /// crl_cache.refresh_interval has a floor of one minute, so this waits about that long.
