@@ -31,12 +31,20 @@ import Testing
         return Int(String(text[..<range.lowerBound].reversed().prefix { $0.isNumber }.reversed()))
     }
 
-    @Test func connMeasuresConnectionsAndStopsOnTime() throws {
+    @Test(arguments: [1, 8]) func connMeasuresConnectionsAndStopsOnTime(concurrency: Int) throws {
         let broker = try ServeHarness()
         let started = Date()
-        let outcome = try Emqxctl.run(["bench", "conn", "--port", "\(broker.port)", "--duration", "2"])
+        let outcome = try Emqxctl.run(["bench", "conn", "--port", "\(broker.port)", "--duration", "2", "--concurrency", "\(concurrency)"])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.stdout.contains(" 0 failed"), "\(outcome)")
+        #expect((Self.number(before: " connected", in: outcome.stdout) ?? 0) > 0, "\(outcome)")
         #expect(Date().timeIntervalSince(started) < 8)
+    }
+
+    @Test func connConcurrencyIsBoundedAndNotPaced() throws {
+        for bad in [["--concurrency", "0"], ["--concurrency", "1001"], ["--concurrency", "2", "--rate", "10"]] {
+            let outcome = try Emqxctl.run(["bench", "conn", "--duration", "1"] + bad)
+            #expect(outcome.status == 64, "\(bad): \(outcome)")
+        }
     }
 }

@@ -66,10 +66,8 @@ public enum LoadGenerator {
         let interval: TimeAmount? = options.connectRate > 0 ? .nanoseconds(1_000_000_000 / Int64(options.connectRate)) : nil
         let tls = try options.tls.map(TLSContext.client)
         let serverName = options.tls?.serverName
-        var launched = 0
-        while launched < connectCount && NIODeadline.now() < deadline {
-            let index = launched
-            let future = ClientBootstrap(group: group)
+        let connect: @Sendable (Int) -> EventLoopFuture<any Channel> = { index in
+            ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -82,6 +80,14 @@ public enum LoadGenerator {
                     }
                 }
                 .connect(host: options.host, port: options.port)
+        }
+        if options.mode == .connect && options.clients > 1 {
+            // `clients` chains at once, each connecting again as its last connection closes.
+            try loop.submit { for _ in 0..<options.clients { Self.chain(connect, state: state, deadline: deadline) } }.wait()
+        }
+        var launched = options.mode == .connect && options.clients > 1 ? connectCount : 0
+        while launched < connectCount && NIODeadline.now() < deadline {
+            let future = connect(launched)
             if options.mode == .connect {
                 // One connection at a time (or paced): the rate is the measurement.
                 if let channel = try? future.wait() {
@@ -106,6 +112,19 @@ public enum LoadGenerator {
             for channel in state.value.channels { channel.close(promise: nil) }
             return report
         }.wait()
+    }
+}
+
+extension LoadGenerator {
+    /// One connection after another until `deadline`, counting failures.
+    fileprivate static func chain(
+        _ connect: @escaping @Sendable (Int) -> EventLoopFuture<any Channel>, state: NIOLoopBound<BenchState>, deadline: NIODeadline
+    ) {
+        guard NIODeadline.now() < deadline else { return }
+        connect(0).flatMap(\.closeFuture).whenComplete { result in
+            if case .failure = result { state.value.report.failed += 1 }
+            chain(connect, state: state, deadline: deadline)
+        }
     }
 }
 

@@ -84,16 +84,25 @@ struct BenchTrafficOptions: ParsableArguments {
 extension EmqxCtl.Bench {
     struct Conn: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Connections per second: CONNECT, CONNACK, DISCONNECT, one after another.")
+            abstract: "Connections per second: CONNECT, CONNACK, DISCONNECT, one after another (or --concurrency at once).")
 
         @OptionGroup var common: BenchCommonOptions
 
         @Option(help: "New connections per second; 0 means as fast as possible.")
         var rate = 0
 
+        @Option(help: "Connections in flight at once (1 to 1000), each followed by the next as it closes.")
+        var concurrency = 1
+
+        func validate() throws {
+            guard (1...1000).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1000") }
+            if concurrency > 1 && rate > 0 { throw ValidationError("--rate paces one connection at a time; drop it or --concurrency") }
+        }
+
         func run() throws {
             var options = try common.options(.connect)
             options.connectRate = rate
+            options.clients = concurrency
             let report = try LoadGenerator.run(options)
             Console.output(
                 String(
