@@ -9,8 +9,8 @@ import Testing
     /// with clients alice and bob, bob revoked, and the CRL published.
     /// With `intermediate`, the clients are issued by an intermediate CA (which names the same
     /// point, where no CRL of the root is found: intermediates are checked only with one).
-    static func makePKI(in folder: TemporaryDirectory, point: UInt16?, intermediate: Bool = false) throws {
-        let url = point.map { ["--crl-url", "http://127.0.0.1:\($0)/crl.pem"] } ?? []
+    static func makePKI(in folder: TemporaryDirectory, point: UInt16?, intermediate: Bool = false, file: String = "crl.pem") throws {
+        let url = point.map { ["--crl-url", "http://127.0.0.1:\($0)/\(file)"] } ?? []
         let steps: [[String]] = [
             ["cert", "gen", "--out", "etc/certs", "--client", "alice", "--client", "bob"] + url + (intermediate ? ["--intermediate"] : []),
             ["cert", "revoke", "etc/certs/bob-cert.pem", "--reason", "keyCompromise"],
@@ -130,6 +130,25 @@ import Testing
             #expect(log.contains("(crl_unavailable = fail_closed)"))
             #expect(try Self.sClient(broker, as: "alice", refused: true).contains("alert bad certificate"))
         }
+    }
+
+    /// A point that answers, but not with a CRL: refused under fail_closed, with the reason.
+    @Test(arguments: [
+        ("missing.pem", "the server answered HTTP 404"),
+        ("cacert.pem", "holds no CRL"),
+        ("index.txt", "is neither PEM"),
+    ])
+    func aPointThatServesNoCRLIsUnavailable(_ file: String, _ reason: String) throws {
+        let point = try Loopback.freePort()
+        var http: Subprocess.Running?
+        let broker = try ServeHarness(config: Self.config("")) { folder in
+            try Self.makePKI(in: folder, point: point, file: file)
+            http = try Self.startCRLServer(in: folder, port: point)
+        }
+        defer { _ = http?.stop() }
+        #expect(!(try Self.publish(broker, as: "alice").accepted))
+        let log = broker.process.stderr
+        #expect(log.contains(reason) && log.contains("TLS handshake failed: no usable CRL"), "\(log)")
     }
 
     @Test func crlfileServesOfflineSitesAndIsReReadWhenItChanges() throws {

@@ -121,4 +121,14 @@ import Testing
         let with = try Self.handshake(broker)
         #expect(with.staple.contains("Cert Status: good"), "\(with.staple)")
     }
+
+    /// A responder URL that answers HTTP, but not OCSP (python's http.server: 404).
+    @Test func aResponderThatIsNotOneIsReportedAndNothingIsStapled() throws {
+        let port = try Loopback.freePort()
+        let (broker, _) = try Self.broker(responderPort: port, responder: false)
+        let http = try CRLServeTests.startCRLServer(in: broker.folder, port: port)
+        defer { _ = http.stop() }
+        #expect(Self.waitForLog(broker, "answered HTTP 404", seconds: 10), "\(broker.process.stderr)")
+        #expect(try Self.handshake(broker).staple == "OCSP response: no response sent")
+    }
 }
