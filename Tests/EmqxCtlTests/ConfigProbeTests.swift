@@ -5,28 +5,13 @@ import Testing
 /// `config check --probe` against a real OCSP responder (`cert ocsp-responder`) and a CRL
 /// served by python's http.server, and with both down.
 @Suite(.serialized) struct ConfigProbeTests {
-    static func config(ocspPort: UInt16) -> String {
-        """
-        listeners.tcp.default = marked_for_deletion
-        listeners.ws.default = marked_for_deletion
-        listeners.wss.default = marked_for_deletion
-        listeners.ssl.default {
-          bind = "127.0.0.1:0"
-          ssl_options {
-            certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
-            verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true
-            ocsp { enable_ocsp_stapling = true, issuer_pem = "etc/certs/cacert.pem", responder_url = "http://127.0.0.1:\(ocspPort)" }
-          }
-        }
-        """
-    }
-
     @Test func probeReportsTheResponderAndTheCRLAsServeWouldSeeThem() throws {
         let folder = try TemporaryDirectory()
         let crlPort = try Loopback.freePort()
         let ocspPort = try Loopback.freePort()
         try CRLServeTests.makePKI(in: folder, point: crlPort)
-        try folder.write("emqx.conf", Self.config(ocspPort: ocspPort))
+        let crl = "verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true"
+        try folder.write("emqx.conf", OCSPStaplingServeTests.config(responderPort: ocspPort, sslExtra: crl))
 
         let down = try Emqxctl.run(["config", "check", "emqx.conf", "--probe"], in: folder.path)
         #expect(down.status == 2, "\(down)")

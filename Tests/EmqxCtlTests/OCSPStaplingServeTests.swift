@@ -5,7 +5,8 @@ import Testing
 /// `serve` with `ssl_options.ocsp`, fetching from `openssl ocsp -port` (the responder of the
 /// CA folder `cert gen` made) and stapling for `openssl s_client -status`.
 @Suite(.serialized) struct OCSPStaplingServeTests {
-    static func config(responderPort: UInt16) -> String {
+    /// `sslExtra` adds lines to ssl_options.
+    static func config(responderPort: UInt16, sslExtra: String = "") -> String {
         """
         listeners.tcp.default = marked_for_deletion
         listeners.ws.default = marked_for_deletion
@@ -14,6 +15,7 @@ import Testing
           bind = "127.0.0.1:0"
           ssl_options {
             certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+            \(sslExtra)
             ocsp {
               enable_ocsp_stapling = true
               issuer_pem = "etc/certs/cacert.pem"
