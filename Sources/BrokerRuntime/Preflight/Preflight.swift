@@ -89,6 +89,18 @@ public struct Preflight: Sendable {
         if ssl.enableCRLCheck, let crlfile = ssl.crlfile, let crls = context.crls(crlfile) {
             checkCRLs(crls, file: crlfile, authorities: authorities ?? [], policy: ssl.crlUnavailable, sink: sink)
         }
+        if ssl.enableCRLCheck && ssl.verify == .verifyPeer && ssl.crlfile == nil {
+            // What the policy needs: a CRL for every client certificate, from its own points.
+            let outcome =
+                ssl.crlUnavailable == .failClosed
+                ? "a client certificate that names no http distribution point is refused until a CRL of its CA is at hand"
+                : "a client certificate that names no http distribution point is accepted unchecked (fail_open)"
+            sink.report(
+                .crlSource, .note, ssl.location, "\(listener.keyPath).ssl_options.enable_crl_check",
+                "CRLs come only from the distribution points client certificates name; \(outcome)",
+                hint: "issue client certificates with a CRL URL (cert gen --crl-url), or set crlfile; config check --probe tries the points"
+            )
+        }
         if listener.type != .quic {
             checkCiphers(ssl, listener: listener, certificateKey: chain?.first?.publicKeyDescription, psk: psk, sink: sink)
         }

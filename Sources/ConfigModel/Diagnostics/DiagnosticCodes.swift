@@ -57,6 +57,7 @@ extension Diagnostic.Code {
     public static let unsupportedOnListener: Self = "unsupported-on-listener"
     public static let crlInvalid: Self = "crl-invalid"
     public static let crlExpired: Self = "crl-expired"
+    public static let crlSource: Self = "crl-source"
     /// `config check --probe`: what the OCSP responder and the CRL distribution points said.
     public static let probeOCSP: Self = "probe-ocsp"
     public static let probeCRL: Self = "probe-crl"

@@ -146,6 +146,9 @@ import Testing
         #expect(lenient.with(.crlExpired).first?.severity == .warning, "\(lenient.rendered)")
         let notCRL = try workspace.check(crl("etc/certs/cacert.pem", ""))
         #expect(notCRL.with(.fileNotPEM).first?.message.contains("holds no CRL") == true, "\(notCRL.rendered)")
+        #expect(good.with(.crlSource).isEmpty, "\(good.rendered)")
+        let pointsOnly = try workspace.check(Self.listener("verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true"))
+        #expect(pointsOnly.with(.crlSource).first?.message.contains("refused until a CRL of its CA is at hand") == true)
         let unused = try workspace.check(Self.listener("crlfile = \"etc/certs/crl.pem\""))
         #expect(unused.with(.noEffect).contains { $0.message.contains("crlfile has no effect") }, "\(unused.rendered)")
     }
