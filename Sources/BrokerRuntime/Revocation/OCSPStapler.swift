@@ -1,4 +1,5 @@
 import CertTools
+import ConfigModel
 import Foundation
 import Logging
 import NIOCore

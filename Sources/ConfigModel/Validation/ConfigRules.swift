@@ -103,6 +103,7 @@ enum ConfigRules {
                 return "\"\(url)\" has an invalid port"
             }
         }
+        guard HTTPURL(url) != nil else { return "\"\(url)\" is not a URL emqxctl can fetch (http://host[:port][/path])" }
         return nil
     }
 

@@ -2,15 +2,15 @@ import Foundation
 
 /// An `http://host[:port]/path` URL, the kind OCSP responders and CRL distribution points
 /// publish. A URL without a scheme gets `http://` and an empty path becomes `/`, as EMQX
-/// normalises `responder_url`.
-struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
-    let host: String
-    let port: Int
+/// normalises `responder_url`. `config check` accepts exactly what `serve` can fetch.
+public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
     /// Path and query, starting with `/`.
-    private(set) var path: String
+    public private(set) var path: String
 
     /// nil for anything but a well-formed http URL: https, ldap and file URLs included.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         var rest = Substring(text)
         if let scheme = rest.range(of: "://") {
             guard rest[..<scheme.lowerBound].lowercased() == "http" else { return nil }
@@ -42,17 +42,17 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL with `component` added as one more path segment (RFC 6960 appendix A.1's GET).
-    func appendingPathComponent(_ component: String) -> HTTPURL {
+    public func appendingPathComponent(_ component: String) -> HTTPURL {
         var url = self
         url.path = (path.hasSuffix("/") ? path : path + "/") + component
         return url
     }
 
     /// The Host header: the port only when it is not 80.
-    var hostHeader: String {
+    public var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
         return port == 80 ? name : "\(name):\(port)"
     }
 
-    var description: String { "http://\(hostHeader)\(path)" }
+    public var description: String { "http://\(hostHeader)\(path)" }
 }
