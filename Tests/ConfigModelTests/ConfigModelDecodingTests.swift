@@ -116,6 +116,30 @@ import Testing
         #expect(notes.contains("listeners.ssl.default.ssl_options.gc_after_handshake"))
     }
 
+    @Test func sessionTicketsAreOffByDefaultAndSaidWhereTheyDoNothingOrMore() throws {
+        let result = load(
+            """
+            listeners.ssl.default.ssl_options.session_tickets = stateless
+            listeners.ssl.tls12 { bind = 8884, ssl_options { versions = ["tlsv1.2"], session_tickets = stateless } }
+            listeners.ssl.noreuse { bind = 8885, ssl_options { reuse_sessions = false, session_tickets = stateless_with_cert } }
+            listeners.ssl.off { bind = 8886 }
+            """
+        )
+        let config = try #require(result.config)
+        #expect(config.listener("ssl:default")?.sslOptions?.sessionTickets == .stateless)
+        #expect(config.listener("ssl:noreuse")?.sslOptions?.sessionTickets == .statelessWithCert)
+        #expect(config.listener("ssl:off")?.sslOptions?.sessionTickets == SessionTickets.disabled)
+        let said = result.diagnostics.filter { $0.keyPath?.hasSuffix("session_tickets") == true }
+            .sorted { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }
+        #expect(said.map(\.code) == [.noEffect, .sessionTicketsTLS12])
+        #expect(
+            said.map(\.keyPath) == ["listeners.ssl.tls12.ssl_options.session_tickets", "listeners.ssl.noreuse.ssl_options.session_tickets"])
+        #expect(said.map { $0.location?.line } == [2, 3])
+
+        let psk = load("psk_authentication.enable = true\nlisteners.ssl.default.ssl_options.session_tickets = stateless\n")
+        #expect(psk.diagnostics.filter { $0.code == .noEffect }.map(\.message).contains { $0.contains("psk_authentication") })
+    }
+
     @Test func pskAuthenticationDefaultsAndEncoding() throws {
         let config = try #require(
             load("psk_authentication { enable = true, init_file = \"data/init.psk\", secret_encoding = hex }\n").config)

@@ -83,18 +83,9 @@ final class TLSContext: @unchecked Sendable {
             let box = PSKCallbacks.Box(psk)
             tls.pskBox = box
             PSKCallbacks.install(box, on: handle)
-            // Every PSK identity a client offers is then an external one: resumption is off,
-            // so an unknown identity can be refused instead of falling back to certificates.
-            flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE | COpenSSLShims_SSL_OP_NO_TICKET
-            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_OFF)
-        } else if options.reuseSessions {
-            let id = Array("emqxctl".utf8)
-            _ = SSL_CTX_set_session_id_context(handle, id, UInt32(id.count))
-            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_SERVER)
-        } else {
-            _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(handle, COpenSSLShims_SSL_SESS_CACHE_OFF)
-            flags |= COpenSSLShims_SSL_OP_NO_TICKET
+            flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE
         }
+        flags |= tls.configureResumption(options, psk: psk != nil)
         _ = SSL_CTX_set_options(handle, flags)
         _ = COpenSSLShims_SSL_CTX_set_dh_auto(handle, 1)
         // A certfile holding the leaf alone gets its intermediates from cacertfile, found once
@@ -112,6 +103,29 @@ final class TLSContext: @unchecked Sendable {
             OCSPStapling.install(staple, on: handle)
         }
         return tls
+    }
+
+    /// Resumption as in EMQX: TLS 1.2 by session ID when `reuse_sessions` (Erlang keeps a
+    /// session cache and issues no TLS 1.2 tickets), TLS 1.3 by ticket only when
+    /// `session_tickets` asks. A ticket costs the server a session copy and an encryption,
+    /// about a tenth of a full handshake, and most MQTT clients never resume. A PSK listener
+    /// resumes nothing: every PSK identity a client offers is then an external one, so an
+    /// unknown identity is refused instead of falling back to certificates.
+    /// Returns the options flags it needs.
+    func configureResumption(_ options: SSLOptions, psk: Bool) -> UInt64 {
+        let tickets = !psk && options.sessionTickets != .disabled
+        if !psk {
+            // Resuming under verify_peer needs a session ID context.
+            let id = Array("emqxctl".utf8)
+            _ = SSL_CTX_set_session_id_context(context, id, UInt32(id.count))
+        }
+        let cache = !psk && options.reuseSessions ? COpenSSLShims_SSL_SESS_CACHE_SERVER : COpenSSLShims_SSL_SESS_CACHE_OFF
+        _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(context, cache)
+        // One ticket is enough for a client that keeps one connection.
+        _ = SSL_CTX_set_num_tickets(context, tickets ? 1 : 0)
+        // SSL_OP_NO_TICKET would also make TLS 1.3 tickets stateful: OpenSSL has one switch
+        // for stateless tickets on both versions, so TLS 1.2 gets them when 1.3 does.
+        return tickets ? 0 : COpenSSLShims_SSL_OP_NO_TICKET
     }
 
     /// Exactly the configured versions. TLS 1.0 and 1.1 need security level 0 under OpenSSL 3,

@@ -47,6 +47,8 @@ extension Diagnostic.Code {
     public static let cipherNoneUsable: Self = "cipher-none-usable"
     public static let pskCipherTLS13Only: Self = "psk-cipher-tls13-only"
     public static let rsaPSKNeedsRSACertificate: Self = "rsa-psk-needs-rsa-certificate"
+    /// `session_tickets` on, `reuse_sessions` off: TLS 1.2 tickets come with the 1.3 ones.
+    public static let sessionTicketsTLS12: Self = "session-tickets-tls12"
 
     // MARK: Peer verification, OCSP, CRL
     public static let verifyPeerRequired: Self = "verify-peer-required"

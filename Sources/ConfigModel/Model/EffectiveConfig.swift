@@ -69,6 +69,7 @@ public enum EffectiveConfig {
             ("secure_renegotiate", .literal("\(ssl.secureRenegotiate)")),
             ("client_renegotiation", .literal("\(ssl.clientRenegotiation)")),
             ("reuse_sessions", .literal("\(ssl.reuseSessions)")),
+            ("session_tickets", .literal(ssl.sessionTickets.rawValue)),
             ("handshake_timeout", .literal(ssl.handshakeTimeout.description)),
         ]
         if let dhfile = ssl.dhfile { fields.append(("dhfile", .text(dhfile.value))) }

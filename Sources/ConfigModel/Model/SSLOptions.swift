@@ -5,6 +5,16 @@ public enum CRLUnavailablePolicy: String, Sendable, CaseIterable {
     case failOpen = "fail_open"
 }
 
+/// `ssl_options.session_tickets` (EMQX 5.10): whether TLS 1.3 clients get tickets to resume
+/// with. Off by default, as in EMQX, so a full handshake sends no tickets nobody asked for.
+public enum SessionTickets: String, Sendable, CaseIterable {
+    case disabled
+    case stateless
+    /// OpenSSL's stateless tickets always carry the client certificate, so this is
+    /// `stateless` under another name.
+    case statelessWithCert = "stateless_with_cert"
+}
+
 /// A listener's `ssl_options` (ssl, wss and quic), with EMQX 5.8's defaults.
 public struct SSLOptions: Sendable {
     public var certfile: Located<String>
@@ -21,6 +31,9 @@ public struct SSLOptions: Sendable {
     public var secureRenegotiate = true
     public var clientRenegotiation = true
     public var reuseSessions = true
+    public var sessionTickets = SessionTickets.disabled
+    /// Where `session_tickets` was set, for diagnostics about it.
+    public var sessionTicketsLocation: SourceLocation?
     public var handshakeTimeout = ConfigDuration.seconds(15)
     public var dhfile: Located<String>?
     public var ocsp: OCSPConfig?
@@ -57,6 +70,8 @@ public struct SSLOptions: Sendable {
         secureRenegotiate = reader.bool("secure_renegotiate", default: true)
         clientRenegotiation = reader.bool("client_renegotiation", default: true)
         reuseSessions = reader.bool("reuse_sessions", default: true)
+        if reader.value("session_tickets") != nil { sessionTicketsLocation = reader.keyLocation("session_tickets") }
+        sessionTickets = reader.choice("session_tickets", default: .disabled)
         handshakeTimeout = reader.duration("handshake_timeout", default: .seconds(15))
         dhfile = reader.located("dhfile").map(context.expandPath)
         reader.noEffect(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")

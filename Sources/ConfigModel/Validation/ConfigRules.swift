@@ -5,7 +5,10 @@ import Foundation
 enum ConfigRules {
     static func check(_ config: BrokerConfig, sink: DiagnosticSink) {
         for listener in config.listeners where listener.enable {
-            if let ssl = listener.sslOptions { checkPeerVerification(ssl, listener: listener, sink: sink) }
+            if let ssl = listener.sslOptions {
+                checkPeerVerification(ssl, listener: listener, sink: sink)
+                checkSessionTickets(ssl, listener: listener, psk: config.pskAuthentication.enable, sink: sink)
+            }
             if let ocsp = listener.sslOptions?.ocsp, ocsp.enableOCSPStapling { checkOCSP(ocsp, listener: listener, sink: sink) }
         }
         checkBindConflicts(config.listeners.filter(\.enable), sink: sink)
@@ -44,6 +47,29 @@ enum ConfigRules {
                 .verifyPeerRequired, .error, ssl.cacertfile.location ?? ssl.location, ssl.cacertfile.keyPath,
                 "verify_peer needs a cacertfile to verify client certificates against"
             )
+        }
+    }
+
+    /// `session_tickets` is a TLS 1.3 option; say where it does nothing, or more than asked.
+    static func checkSessionTickets(_ ssl: SSLOptions, listener: ListenerConfig, psk: Bool, sink: DiagnosticSink) {
+        guard ssl.sessionTickets != .disabled else { return }
+        let path = "\(listener.keyPath).ssl_options.session_tickets"
+        let location = ssl.sessionTicketsLocation ?? ssl.location
+        let versions = ssl.versions.value
+        if !versions.contains(.tlsv1_3) {
+            sink.report(
+                .noEffect, .warning, location, path, "session_tickets has no effect without tlsv1.3 in versions",
+                hint: "TLS 1.2 resumption follows reuse_sessions")
+        } else if psk {
+            sink.report(
+                .noEffect, .warning, location, path,
+                "session_tickets has no effect while psk_authentication is enabled: resumption is off on PSK listeners",
+                hint: "every PSK identity a client offers is taken as an external key, so an unknown one can be refused")
+        } else if !ssl.reuseSessions && versions.contains(.tlsv1_2) {
+            sink.report(
+                .sessionTicketsTLS12, .warning, location, path,
+                "with session_tickets on, TLS 1.2 clients can resume with a ticket although reuse_sessions = false",
+                hint: "OpenSSL has one switch for stateless tickets on both versions; set reuse_sessions = true, or drop tlsv1.2")
         }
     }
 

@@ -1,0 +1,97 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// Session resumption, seen by `openssl s_client -sess_out` then `-sess_in`: TLS 1.2 follows
+/// `reuse_sessions`; TLS 1.3 clients get a ticket only with `session_tickets` (off by
+/// default, as in EMQX).
+@Suite(.serialized) struct TLSSessionResumptionTests {
+    static let config = """
+        listeners.tcp.default = marked_for_deletion
+        listeners.ssl.default {
+          bind = "127.0.0.1:0"
+          ssl_options { certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem" }
+        }
+        listeners.ssl.tickets {
+          bind = "127.0.0.1:0"
+          ssl_options {
+            certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+            session_tickets = stateless
+          }
+        }
+        listeners.ssl.noreuse {
+          bind = "127.0.0.1:0"
+          ssl_options {
+            certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+            reuse_sessions = false
+          }
+        }
+        """
+
+    /// An MQTT 3.1.1 CONNECT with a keep-alive of 1 s: the broker answers, then closes the
+    /// idle connection after 1.5 s, which ends s_client after any ticket has arrived.
+    static let connect = String(decoding: [0x10, 13, 0, 4] + Array("MQTT".utf8) + [4, 2, 0, 1, 0, 1] + Array("r".utf8), as: UTF8.self)
+
+    let broker: ServeHarness
+    let ports: [String: UInt16]
+
+    init() throws {
+        broker = try ServeHarness(config: Self.config) { folder in
+            let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+            guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+        }
+        let names = ["ssl:default", "ssl:tickets", "ssl:noreuse"]
+        var found: [String: UInt16] = [:]
+        let deadline = Date().addingTimeInterval(10)
+        while found.count < names.count && Date() < deadline {
+            for name in names { found[name] = broker.port(of: name) }
+            found = found.compactMapValues { $0 }
+            if found.count < names.count { usleep(20_000) }
+        }
+        guard found.count == names.count else {
+            throw ServeHarness.HarnessFailure(description: "not every ssl listener started: \(broker.process.stderr)")
+        }
+        ports = found
+    }
+
+    /// One connection to `listener`; `session` is the file written (-sess_out) or, when
+    /// `resume`, read (-sess_in). Returns s_client's output with its handshake messages.
+    func connect(_ listener: String, _ version: String, session: String, resume: Bool = false) throws -> String {
+        let outcome = try OpenSSLCLI.run(
+            [
+                "s_client", "-connect", "127.0.0.1:\(ports[listener]!)", "-CAfile", "etc/certs/cacert.pem",
+                "-verify_return_error", version, "-msg", "-ign_eof", resume ? "-sess_in" : "-sess_out", session,
+            ],
+            in: broker.folder.path, input: Self.connect, timeout: 15)
+        #expect(outcome.stdout.contains("Verify return code: 0 (ok)"), "\(listener) \(version): \(outcome)")
+        return outcome.stdout
+    }
+
+    static func tickets(_ output: String) -> Int {
+        output.components(separatedBy: "\n").filter { $0.hasPrefix("<<<") && $0.hasSuffix("NewSessionTicket") }.count
+    }
+
+    @Test func tls13SendsNoTicketUnlessSessionTicketsAsks() throws {
+        let plain = try connect("ssl:default", "-tls1_3", session: "default.sess")
+        #expect(Self.tickets(plain) == 0, "\(plain)")
+        #expect(!FileManager.default.fileExists(atPath: broker.folder.file("default.sess")))
+
+        let first = try connect("ssl:tickets", "-tls1_3", session: "tickets.sess")
+        #expect(Self.tickets(first) == 1, "\(first)")
+        let second = try connect("ssl:tickets", "-tls1_3", session: "tickets.sess", resume: true)
+        #expect(second.contains("Reused, TLSv1.3"), "\(second)")
+    }
+
+    @Test func tls12ResumesExactlyWhenReuseSessionsIsOn() throws {
+        // By session ID, from the cache, as EMQX: no ticket.
+        let first = try connect("ssl:default", "-tls1_2", session: "reuse.sess")
+        #expect(Self.tickets(first) == 0, "\(first)")
+        let resumed = try connect("ssl:default", "-tls1_2", session: "reuse.sess", resume: true)
+        #expect(resumed.contains("Reused, TLSv1.2"), "\(resumed)")
+
+        // No session ID and no ticket: s_client has nothing to resume with, so writes no file.
+        let unresumable = try connect("ssl:noreuse", "-tls1_2", session: "noreuse.sess")
+        #expect(Self.tickets(unresumable) == 0, "\(unresumable)")
+        #expect(!FileManager.default.fileExists(atPath: broker.folder.file("noreuse.sess")), "\(unresumable)")
+    }
+}
