@@ -96,8 +96,9 @@ final class TLSContext: @unchecked Sendable {
             let buildFlags = SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR
             _ = SSL_CTX_ctrl(handle, SSL_CTRL_BUILD_CERT_CHAIN, Int(buildFlags), nil)
         }
-        // An idle connection gives back its 16 kB read and write buffers, as mosquitto does.
-        _ = SSL_CTX_ctrl(handle, SSL_CTRL_MODE, Int(SSL_MODE_NO_AUTO_CHAIN | SSL_MODE_RELEASE_BUFFERS), nil)
+        // Each connection releases its record buffers once its handshake is done
+        // (TLSConnection.releaseHandshakeBuffers).
+        _ = SSL_CTX_ctrl(handle, SSL_CTRL_MODE, Int(SSL_MODE_NO_AUTO_CHAIN), nil)
         if let staple {
             tls.ocspStaple = staple
             OCSPStapling.install(staple, on: handle)
