@@ -124,13 +124,18 @@ public final class BrokerServer: @unchecked Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Int32(clamping: tcp.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: tcp.reuseaddr ? 1 : 0)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: tcp.nodelay ? 1 : 0)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            // Each connection keeps its receive buffer: start small (an idle MQTT connection
-            // reads PINGREQs) and let it grow for bursts.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            // Accepted sockets inherit TCP_NODELAY from the listening one: no setsockopt each.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: tcp.nodelay ? 1 : 0)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Set here, synchronously, rather than as childChannelOptions, which NIO
+                    // applies through a chain of futures for every connection.
+                    let options = channel.syncOptions
+                    try options?.setOption(.maxMessagesPerRead, value: 16)
+                    // Each connection keeps its receive buffer: start small (an idle MQTT
+                    // connection reads PINGREQs) and let it grow for bursts.
+                    try options?.setOption(
+                        .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
                     if let tls {
                         let handler = try TLSHandler(
                             context: tls, role: .server(listener: state.value, logger: logger), handshakeTimeout: handshakeTimeout)
