@@ -6,7 +6,7 @@ extension EmqxCtl {
     /// `emqxctl bench conn|pub|sub`: a load generator on the broker's own codec.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load an MQTT broker: connection rate, messages/s and QoS 1 latency.",
+            abstract: "Load an MQTT broker: connection rate, messages/s and QoS 1 latency; a listener's TLS cost per handshake.",
             discussion: """
                 In the style of emqtt-bench, against emqxctl serve or any MQTT broker. Every \
                 run stops after --duration. Run `bench sub` and `bench pub` in two processes; \
@@ -21,9 +21,10 @@ extension EmqxCtl {
                   emqxctl bench pub --port 8883 --psk-identity device-1 --psk 736563726574 --tls-version tlsv1.2
 
                 Over TLS, `bench conn` makes a full handshake for every connection (no session \
-                resumption), so its rate is full handshakes per second.
+                resumption), so its rate is full handshakes per second. `bench handshake` \
+                needs no broker: it measures a listener's TLS per handshake in memory.
                 """,
-            subcommands: [Conn.self, Pub.self, Sub.self]
+            subcommands: [Conn.self, Pub.self, Sub.self, Handshake.self]
         )
     }
 }

@@ -25,10 +25,7 @@ extension EmqxCtl.Config {
 
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
-            guard let config = loaded.config, !loaded.hasErrors else {
-                Console.note(DiagnosticRenderer.render(loaded.diagnostics.filter { $0.severity == .error }))
-                throw ExitCode(2)
-            }
+            let config = try loaded.modelOrExit()
             Console.output(EffectiveConfig.render(config, tree: loaded.tree))
         }
     }

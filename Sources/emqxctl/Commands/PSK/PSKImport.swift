@@ -63,10 +63,7 @@ extension EmqxCtl.PSK {
             var path = file
             if let config {
                 let loaded = ConfigLoader(environment: ProcessInfo.processInfo.environment).load(path: config)
-                guard let model = loaded.config, !loaded.hasErrors else {
-                    Console.note(DiagnosticRenderer.render(loaded.diagnostics.filter { $0.severity == .error }))
-                    throw ExitCode.failure
-                }
+                let model = try loaded.modelOrExit(.failure)
                 options = PSKImportOptions(model.pskAuthentication)
                 path = path ?? model.pskAuthentication.initFile?.value
             }
