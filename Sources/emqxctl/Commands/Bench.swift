@@ -3,7 +3,8 @@ import BrokerRuntime
 import Foundation
 
 extension EmqxCtl {
-    /// `emqxctl bench conn|pub|sub`: a load generator on the broker's own codec.
+    /// `emqxctl bench conn|pub|sub`: a load generator on the broker's own codec; `bench
+    /// handshake`: a listener's TLS cost per handshake, in memory.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load an MQTT broker: connection rate, messages/s and QoS 1 latency; a listener's TLS cost per handshake.",
