@@ -10,13 +10,14 @@ extension EmqxCtl.Bench {
         static let configuration = CommandConfiguration(
             abstract: "Full TLS handshakes in memory against a listener's ssl_options: its TLS CPU per handshake.",
             discussion: """
-                Builds the listener's TLS exactly as `serve` does and runs full handshakes \
+                Builds the listener's TLS as `serve` does and runs full handshakes \
                 against a bench client in this process, one after another, with no sockets \
                 (no resumption). The server's CPU per handshake is what the listener's \
                 certificates, versions and ciphers cost on their own: the floor under what \
                 `serve` pays per connection, whose kernel TCP work and MQTT exchange come on \
-                top (compare with `bench conn` and the broker's CPU time). The client takes \
-                the same TLS options as `bench conn`.
+                top (compare with `bench conn` and the broker's CPU time). OCSP stapling and \
+                CRL checks, which need fetchers running, are left out. The client takes the \
+                same TLS options as `bench conn`.
 
                 EXAMPLES
                   emqxctl bench handshake --config etc/emqx.conf --cafile etc/certs/cacert.pem --servername localhost
