@@ -48,6 +48,17 @@ final class ServeHarness {
     /// The bound port of a listener, once the broker logged it.
     func port(of listener: String) -> UInt16? { Self.port(in: process.stderr, listener: listener) }
 
+    /// Waits (up to 10 s) until every listener in `names` has logged its port.
+    func ports(of names: [String]) throws -> [String: UInt16] {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let found = names.compactMap { name in port(of: name).map { (name, $0) } }
+            if found.count == names.count { return Dictionary(uniqueKeysWithValues: found) }
+            usleep(20_000)
+        }
+        throw HarnessFailure(description: "not every listener of \(names) started: \(process.stderr)")
+    }
+
     struct HarnessFailure: Error, CustomStringConvertible {
         let description: String
     }

@@ -35,12 +35,8 @@ import Testing
             guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
             try folder.write("etc/init.psk", "# devices\ndevice-1:secret-one\n")
         }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let tls12 = broker.port(of: "ssl:default"), let tls13 = broker.port(of: "ssl:tls13") { return (broker, tls12, tls13) }
-            usleep(20_000)
-        }
-        throw ServeHarness.HarnessFailure(description: "the ssl listeners did not start: \(broker.process.stderr)")
+        let ports = try broker.ports(of: ["ssl:default", "ssl:tls13"])
+        return (broker, ports["ssl:default"]!, ports["ssl:tls13"]!)
     }
 
     /// Publishes one message with mosquitto_pub over TLS-PSK; returns its outcome.

@@ -52,14 +52,7 @@ import Testing
 
     /// Waits until every listener has logged its port.
     static func ports(_ broker: ServeHarness) throws -> [String: UInt16] {
-        let names = ["ssl:default", "ssl:tls12", "ssl:tls13", "ssl:legacy", "ssl:mtls"]
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let found = names.compactMap { name in broker.port(of: name).map { (name, $0) } }
-            if found.count == names.count { return Dictionary(uniqueKeysWithValues: found) }
-            usleep(20_000)
-        }
-        throw ServeHarness.HarnessFailure(description: "not every ssl listener started: \(broker.process.stderr)")
+        try broker.ports(of: ["ssl:default", "ssl:tls12", "ssl:tls13", "ssl:legacy", "ssl:mtls"])
     }
 
     /// The permutation table: listener × client version × client suite → handshake expected.

@@ -40,18 +40,7 @@ import Testing
             let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
             guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
         }
-        let names = ["ssl:default", "ssl:tickets", "ssl:noreuse"]
-        var found: [String: UInt16] = [:]
-        let deadline = Date().addingTimeInterval(10)
-        while found.count < names.count && Date() < deadline {
-            for name in names { found[name] = broker.port(of: name) }
-            found = found.compactMapValues { $0 }
-            if found.count < names.count { usleep(20_000) }
-        }
-        guard found.count == names.count else {
-            throw ServeHarness.HarnessFailure(description: "not every ssl listener started: \(broker.process.stderr)")
-        }
-        ports = found
+        ports = try broker.ports(of: ["ssl:default", "ssl:tickets", "ssl:noreuse"])
     }
 
     /// One connection to `listener`; `session` is the file written (-sess_out) or, when
