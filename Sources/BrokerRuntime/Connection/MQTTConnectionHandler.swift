@@ -18,7 +18,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     private(set) var protocolVersion: ProtocolVersion = .v3_1_1
     private var keepAliveTimeout: TimeAmount?
     private var lastActivity = NIODeadline.now()
-    private var timer: Scheduled<Void>?
+    /// When the pending timer fires, and which arming it belongs to: a timer whose generation
+    /// is not the latest finds nothing to do.
+    private var timerDeadline: NIODeadline?
+    private var timerGeneration = 0
     private var closed = false
     /// Whether the first bytes have arrived (a TLS ClientHello is recognised by them).
     private var sawBytes = false
@@ -45,7 +48,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
             context.close(promise: nil)
             return
         }
-        arm(in: .milliseconds(broker.config.idleTimeout.milliseconds))
+        arm(in: idleTimeout)
         context.fireChannelActive()
     }
 
@@ -53,7 +56,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         if admitted { listener.leave() }
         admitted = false
         closed = true
-        timer?.cancel()
         if let session { broker.connectionLost(session, connection: self) }
         broker.flushPending()
         session = nil
@@ -97,7 +99,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
             protocolVersion = connect.protocolVersion
             guard let accepted = broker.connect(connect, on: self) else { return }
             session = accepted.session
-            timer?.cancel()
             if accepted.keepAlive > 0 {
                 let seconds = Double(accepted.keepAlive) * broker.config.keepaliveMultiplier
                 keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
@@ -152,24 +153,44 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
 
     // MARK: Timers
 
-    /// Closes the connection when nothing arrives for `timeout` (CONNECT timeout before
-    /// CONNECT, keep-alive × multiplier after).
+    /// `mqtt.idle_timeout`: how long a connection may stay without a CONNECT.
+    private var idleTimeout: TimeAmount { .milliseconds(broker.config.idleTimeout.milliseconds) }
+
+    /// The timeout in force: the CONNECT timeout before CONNECT, keep-alive × multiplier after
+    /// (nil when the client asked for no keep-alive).
+    private var currentTimeout: TimeAmount? { session == nil ? idleTimeout : keepAliveTimeout }
+
+    /// Makes sure a timer fires by `lastActivity + timeout`. Timers are never cancelled:
+    /// cancelling a NIO scheduled task scans the event loop's whole timer queue, which holds
+    /// one for every idle connection, so each new connection would pay for all the others.
+    /// A pending timer that fires first re-arms from the latest activity and the timeout then
+    /// in force; an earlier deadline (a short keep-alive after CONNECT) arms a new generation,
+    /// and the old timer, when it fires, finds it is stale.
     private func arm(in timeout: TimeAmount) {
         guard let context else { return }
         let deadline = lastActivity + timeout
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let handler = bound.value
-            guard !handler.closed else { return }
-            if handler.lastActivity + timeout > .now() {
-                handler.arm(in: timeout)
-            } else if handler.session == nil {
-                handler.broker.logger.info("no CONNECT within mqtt.idle_timeout; closing")
-                handler.close(reason: nil)
-            } else {
-                handler.broker.logger.info("keep-alive timeout", metadata: ["client": "\(handler.session!.clientID)"])
-                handler.close(reason: .keepAliveTimeout)
-            }
+        if let pending = timerDeadline, pending <= deadline { return }
+        timerGeneration += 1
+        timerDeadline = deadline
+        let generation = timerGeneration
+        let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(deadline: deadline) {
+            guard let handler = handler.value.object, handler.timerGeneration == generation else { return }
+            handler.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timerDeadline = nil
+        guard !closed, let timeout = currentTimeout else { return }
+        if lastActivity + timeout > .now() {
+            arm(in: timeout)
+        } else if let session {
+            broker.logger.info("keep-alive timeout", metadata: ["client": "\(session.clientID)"])
+            close(reason: .keepAliveTimeout)
+        } else {
+            broker.logger.info("no CONNECT within mqtt.idle_timeout; closing")
+            close(reason: nil)
         }
     }
 
@@ -208,7 +229,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         }
         context.flush()
         closed = true
-        timer?.cancel()
         context.close(promise: nil)
     }
 }

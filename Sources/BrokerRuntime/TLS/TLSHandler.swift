@@ -33,7 +33,6 @@ final class TLSHandler: ChannelDuplexHandler {
     private var state = State.handshaking
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var heldPlaintext: ByteBuffer?
-    private var timeout: Scheduled<Void>?
     private var firstByte: UInt8?
     /// Ciphertext written but not flushed: flushed once per read burst, in
     /// channelReadComplete, so a handshake flight and what follows it share a syscall.
@@ -51,8 +50,14 @@ final class TLSHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel
-        timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) { channel.close(promise: nil) }
+        // Never cancelled (cancelling a NIO scheduled task scans the loop's whole timer
+        // queue): it fires once, and closes the channel only if the handshake is still going.
+        let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
+        let handshaking = NIOLoopBound(WeakReference(context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: handshakeTimeout) {
+            guard let handler = handler.value.object, case .handshaking = handler.state else { return }
+            handshaking.value.object?.channel.close(promise: nil)
+        }
         context.fireChannelActive()
         if case .client = role {
             advanceHandshake(context)  // the ClientHello
@@ -61,7 +66,6 @@ final class TLSHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timeout?.cancel()
         state = .closed
         context.fireChannelInactive()
     }
@@ -140,7 +144,6 @@ final class TLSHandler: ChannelDuplexHandler {
         case .incomplete:
             flushCiphertext(context)
         case .complete:
-            timeout?.cancel()
             flushCiphertext(context)
             if case .server(let listener, let logger) = role, let check = connection.revocationCheck {
                 for reason in check.acceptedWithout {
