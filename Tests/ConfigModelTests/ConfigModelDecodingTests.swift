@@ -116,19 +116,22 @@ import Testing
         #expect(notes.contains("listeners.ssl.default.ssl_options.gc_after_handshake"))
     }
 
-    @Test func sessionTicketsAreOffByDefaultAndSaidWhereTheyDoNothingOrMore() throws {
+    @Test func sessionTicketsAreOnUnlessReuseSessionsIsOffAndSaidWhereTheyDoNothingOrMore() throws {
         let result = load(
             """
-            listeners.ssl.default.ssl_options.session_tickets = stateless
+            listeners.ssl.default.ssl_options.session_tickets = disabled
             listeners.ssl.tls12 { bind = 8884, ssl_options { versions = ["tlsv1.2"], session_tickets = stateless } }
             listeners.ssl.noreuse { bind = 8885, ssl_options { reuse_sessions = false, session_tickets = stateless_with_cert } }
-            listeners.ssl.off { bind = 8886 }
+            listeners.ssl.implicit { bind = 8886 }
+            listeners.ssl.implicitoff { bind = 8887, ssl_options { reuse_sessions = false, versions = ["tlsv1.2"] } }
             """
         )
         let config = try #require(result.config)
-        #expect(config.listener("ssl:default")?.sslOptions?.sessionTickets == .stateless)
+        #expect(config.listener("ssl:default")?.sslOptions?.sessionTickets == SessionTickets.disabled)
         #expect(config.listener("ssl:noreuse")?.sslOptions?.sessionTickets == .statelessWithCert)
-        #expect(config.listener("ssl:off")?.sslOptions?.sessionTickets == SessionTickets.disabled)
+        #expect(config.listener("ssl:implicit")?.sslOptions?.sessionTickets == .stateless)
+        #expect(config.listener("ssl:implicitoff")?.sslOptions?.sessionTickets == SessionTickets.disabled)
+        // Only where session_tickets is written: defaults never warn.
         let said = result.diagnostics.filter { $0.keyPath?.hasSuffix("session_tickets") == true }
             .sorted { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }
         #expect(said.map(\.code) == [.noEffect, .sessionTicketsTLS12])
@@ -138,6 +141,8 @@ import Testing
 
         let psk = load("psk_authentication.enable = true\nlisteners.ssl.default.ssl_options.session_tickets = stateless\n")
         #expect(psk.diagnostics.filter { $0.code == .noEffect }.map(\.message).contains { $0.contains("psk_authentication") })
+        let pskDefault = load("psk_authentication.enable = true\n")
+        #expect(!pskDefault.diagnostics.contains { $0.keyPath?.hasSuffix("session_tickets") == true })
     }
 
     @Test func pskAuthenticationDefaultsAndEncoding() throws {

@@ -2,9 +2,9 @@ import EmqxTestSupport
 import Foundation
 import Testing
 
-/// Session resumption, seen by `openssl s_client -sess_out` then `-sess_in`: TLS 1.2 follows
-/// `reuse_sessions`; TLS 1.3 clients get a ticket only with `session_tickets` (off by
-/// default, as in EMQX).
+/// Session resumption, seen by `openssl s_client -sess_out` then `-sess_in`: one stateless
+/// ticket per handshake by default (EMQX issues none), none with `session_tickets = disabled`,
+/// and no resumption at all with `reuse_sessions = false`.
 @Suite(.serialized) struct TLSSessionResumptionTests {
     static let config = """
         listeners.tcp.default = marked_for_deletion
@@ -12,11 +12,11 @@ import Testing
           bind = "127.0.0.1:0"
           ssl_options { certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem" }
         }
-        listeners.ssl.tickets {
+        listeners.ssl.notickets {
           bind = "127.0.0.1:0"
           ssl_options {
             certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
-            session_tickets = stateless
+            session_tickets = disabled
           }
         }
         listeners.ssl.noreuse {
@@ -40,7 +40,7 @@ import Testing
             let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
             guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
         }
-        ports = try broker.ports(of: ["ssl:default", "ssl:tickets", "ssl:noreuse"])
+        ports = try broker.ports(of: ["ssl:default", "ssl:notickets", "ssl:noreuse"])
     }
 
     /// One connection to `listener`; `session` is the file written (-sess_out) or, when
@@ -60,23 +60,28 @@ import Testing
         output.components(separatedBy: "\n").filter { $0.hasPrefix("<<<") && $0.hasSuffix("NewSessionTicket") }.count
     }
 
-    @Test func tls13SendsNoTicketUnlessSessionTicketsAsks() throws {
-        let plain = try connect("ssl:default", "-tls1_3", session: "default.sess")
-        #expect(Self.tickets(plain) == 0, "\(plain)")
-        #expect(!FileManager.default.fileExists(atPath: broker.folder.file("default.sess")))
-
-        let first = try connect("ssl:tickets", "-tls1_3", session: "tickets.sess")
+    @Test func tls13ResumesWithTheOneTicketItGetsByDefault() throws {
+        let first = try connect("ssl:default", "-tls1_3", session: "default.sess")
         #expect(Self.tickets(first) == 1, "\(first)")
-        let second = try connect("ssl:tickets", "-tls1_3", session: "tickets.sess", resume: true)
+        let second = try connect("ssl:default", "-tls1_3", session: "default.sess", resume: true)
         #expect(second.contains("Reused, TLSv1.3"), "\(second)")
+
+        let plain = try connect("ssl:notickets", "-tls1_3", session: "notickets.sess")
+        #expect(Self.tickets(plain) == 0, "\(plain)")
+        #expect(!FileManager.default.fileExists(atPath: broker.folder.file("notickets.sess")))
     }
 
-    @Test func tls12ResumesExactlyWhenReuseSessionsIsOn() throws {
-        // By session ID, from the cache, as EMQX: no ticket.
+    @Test func tls12ResumesByTicketOrSessionIDExactlyWhenReuseSessionsIsOn() throws {
         let first = try connect("ssl:default", "-tls1_2", session: "reuse.sess")
-        #expect(Self.tickets(first) == 0, "\(first)")
+        #expect(Self.tickets(first) == 1, "\(first)")
         let resumed = try connect("ssl:default", "-tls1_2", session: "reuse.sess", resume: true)
         #expect(resumed.contains("Reused, TLSv1.2"), "\(resumed)")
+
+        // From the session cache, by session ID, as EMQX: no ticket.
+        let cached = try connect("ssl:notickets", "-tls1_2", session: "cached.sess")
+        #expect(Self.tickets(cached) == 0, "\(cached)")
+        let fromCache = try connect("ssl:notickets", "-tls1_2", session: "cached.sess", resume: true)
+        #expect(fromCache.contains("Reused, TLSv1.2"), "\(fromCache)")
 
         // No session ID and no ticket: s_client has nothing to resume with, so writes no file.
         let unresumable = try connect("ssl:noreuse", "-tls1_2", session: "noreuse.sess")

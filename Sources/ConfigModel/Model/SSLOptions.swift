@@ -5,8 +5,10 @@ public enum CRLUnavailablePolicy: String, Sendable, CaseIterable {
     case failOpen = "fail_open"
 }
 
-/// `ssl_options.session_tickets` (EMQX 5.10): whether TLS 1.3 clients get tickets to resume
-/// with. Off by default, as in EMQX, so a full handshake sends no tickets nobody asked for.
+/// `ssl_options.session_tickets` (EMQX 5.10): whether clients get a ticket to resume with.
+/// Beyond EMQX, whose default is `disabled`: `stateless` unless `reuse_sessions = false`, so
+/// devices reconnecting after an outage resume instead of paying a full handshake each
+/// (user-needs #12, reconnect storms).
 public enum SessionTickets: String, Sendable, CaseIterable {
     case disabled
     case stateless
@@ -31,8 +33,8 @@ public struct SSLOptions: Sendable {
     public var secureRenegotiate = true
     public var clientRenegotiation = true
     public var reuseSessions = true
-    public var sessionTickets = SessionTickets.disabled
-    /// Where `session_tickets` was set, for diagnostics about it.
+    public var sessionTickets = SessionTickets.stateless
+    /// Where `session_tickets` was set (nil when it was not), for diagnostics about it.
     public var sessionTicketsLocation: SourceLocation?
     public var handshakeTimeout = ConfigDuration.seconds(15)
     public var dhfile: Located<String>?
@@ -71,7 +73,7 @@ public struct SSLOptions: Sendable {
         clientRenegotiation = reader.bool("client_renegotiation", default: true)
         reuseSessions = reader.bool("reuse_sessions", default: true)
         if reader.value("session_tickets") != nil { sessionTicketsLocation = reader.keyLocation("session_tickets") }
-        sessionTickets = reader.choice("session_tickets", default: .disabled)
+        sessionTickets = reader.choice("session_tickets", default: reuseSessions ? .stateless : .disabled)
         handshakeTimeout = reader.duration("handshake_timeout", default: .seconds(15))
         dhfile = reader.located("dhfile").map(context.expandPath)
         reader.noEffect(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")

@@ -50,11 +50,10 @@ enum ConfigRules {
         }
     }
 
-    /// `session_tickets` is a TLS 1.3 option; say where it does nothing, or more than asked.
+    /// An explicit `session_tickets`: say where it does nothing, or more than asked.
     static func checkSessionTickets(_ ssl: SSLOptions, listener: ListenerConfig, psk: Bool, sink: DiagnosticSink) {
-        guard ssl.sessionTickets != .disabled else { return }
+        guard ssl.sessionTickets != .disabled, let location = ssl.sessionTicketsLocation else { return }
         let path = "\(listener.keyPath).ssl_options.session_tickets"
-        let location = ssl.sessionTicketsLocation ?? ssl.location
         let versions = ssl.versions.value
         if !versions.contains(.tlsv1_3) {
             sink.report(
