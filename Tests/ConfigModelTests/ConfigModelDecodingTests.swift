@@ -124,6 +124,11 @@ import Testing
             listeners.ssl.noreuse { bind = 8885, ssl_options { reuse_sessions = false, session_tickets = stateless_with_cert } }
             listeners.ssl.implicit { bind = 8886 }
             listeners.ssl.implicitoff { bind = 8887, ssl_options { reuse_sessions = false, versions = ["tlsv1.2"] } }
+            listeners.ssl.crl { bind = 8888, ssl_options { verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true } }
+            listeners.ssl.crltickets {
+              bind = 8889
+              ssl_options { verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true, session_tickets = stateless }
+            }
             """
         )
         let config = try #require(result.config)
@@ -131,13 +136,17 @@ import Testing
         #expect(config.listener("ssl:noreuse")?.sslOptions?.sessionTickets == .statelessWithCert)
         #expect(config.listener("ssl:implicit")?.sslOptions?.sessionTickets == .stateless)
         #expect(config.listener("ssl:implicitoff")?.sslOptions?.sessionTickets == SessionTickets.disabled)
+        #expect(config.listener("ssl:crl")?.sslOptions?.sessionTickets == SessionTickets.disabled)
         // Only where session_tickets is written: defaults never warn.
         let said = result.diagnostics.filter { $0.keyPath?.hasSuffix("session_tickets") == true }
             .sorted { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }
-        #expect(said.map(\.code) == [.noEffect, .sessionTicketsTLS12])
+        #expect(said.map(\.code) == [.noEffect, .sessionTicketsTLS12, .sessionTicketsCRL])
         #expect(
-            said.map(\.keyPath) == ["listeners.ssl.tls12.ssl_options.session_tickets", "listeners.ssl.noreuse.ssl_options.session_tickets"])
-        #expect(said.map { $0.location?.line } == [2, 3])
+            said.map(\.keyPath) == [
+                "listeners.ssl.tls12.ssl_options.session_tickets", "listeners.ssl.noreuse.ssl_options.session_tickets",
+                "listeners.ssl.crltickets.ssl_options.session_tickets",
+            ])
+        #expect(said.map { $0.location?.line } == [2, 3, 9])
 
         let psk = load("psk_authentication.enable = true\nlisteners.ssl.default.ssl_options.session_tickets = stateless\n")
         #expect(psk.diagnostics.filter { $0.code == .noEffect }.map(\.message).contains { $0.contains("psk_authentication") })

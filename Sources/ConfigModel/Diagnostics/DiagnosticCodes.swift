@@ -49,6 +49,8 @@ extension Diagnostic.Code {
     public static let rsaPSKNeedsRSACertificate: Self = "rsa-psk-needs-rsa-certificate"
     /// `session_tickets` on, `reuse_sessions` off: TLS 1.2 tickets come with the 1.3 ones.
     public static let sessionTicketsTLS12: Self = "session-tickets-tls12"
+    /// `session_tickets` on with `enable_crl_check`: a resumed session skips the CRL check.
+    public static let sessionTicketsCRL: Self = "session-tickets-crl"
 
     // MARK: Peer verification, OCSP, CRL
     public static let verifyPeerRequired: Self = "verify-peer-required"

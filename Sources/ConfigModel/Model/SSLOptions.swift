@@ -6,9 +6,9 @@ public enum CRLUnavailablePolicy: String, Sendable, CaseIterable {
 }
 
 /// `ssl_options.session_tickets` (EMQX 5.10): whether clients get a ticket to resume with.
-/// Beyond EMQX, whose default is `disabled`: `stateless` unless `reuse_sessions = false`, so
-/// devices reconnecting after an outage resume instead of paying a full handshake each
-/// (user-needs #12, reconnect storms).
+/// Beyond EMQX, whose default is `disabled`: `stateless` unless `reuse_sessions = false` or
+/// `enable_crl_check`, so devices reconnecting after an outage resume instead of paying a full
+/// handshake each (user-needs #12, reconnect storms).
 public enum SessionTickets: String, Sendable, CaseIterable {
     case disabled
     case stateless
@@ -72,8 +72,6 @@ public struct SSLOptions: Sendable {
         secureRenegotiate = reader.bool("secure_renegotiate", default: true)
         clientRenegotiation = reader.bool("client_renegotiation", default: true)
         reuseSessions = reader.bool("reuse_sessions", default: true)
-        if reader.value("session_tickets") != nil { sessionTicketsLocation = reader.keyLocation("session_tickets") }
-        sessionTickets = reader.choice("session_tickets", default: reuseSessions ? .stateless : .disabled)
         handshakeTimeout = reader.duration("handshake_timeout", default: .seconds(15))
         dhfile = reader.located("dhfile").map(context.expandPath)
         reader.noEffect(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")
@@ -101,6 +99,10 @@ public struct SSLOptions: Sendable {
             rejectOnListener(&reader, key: "crl_unavailable", type: listenerType)
             rejectOnListener(&reader, key: "gc_after_handshake", type: listenerType)
         }
+        if reader.value("session_tickets") != nil { sessionTicketsLocation = reader.keyLocation("session_tickets") }
+        // A resumed session shows no certificate, so it would skip the CRL check: no tickets
+        // by default where CRLs are checked.
+        sessionTickets = reader.choice("session_tickets", default: reuseSessions && !enableCRLCheck ? .stateless : .disabled)
         reader.finish()
     }
 

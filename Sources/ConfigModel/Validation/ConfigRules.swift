@@ -64,6 +64,11 @@ enum ConfigRules {
                 .noEffect, .warning, location, path,
                 "session_tickets has no effect while psk_authentication is enabled: resumption is off on PSK listeners",
                 hint: "every PSK identity a client offers is taken as an external key, so an unknown one can be refused")
+        } else if ssl.enableCRLCheck {
+            sink.report(
+                .sessionTicketsCRL, .warning, location, path,
+                "a client that resumes with a ticket shows no certificate, so it is not checked against the CRL until the ticket expires",
+                hint: "drop session_tickets (it is off by default where CRLs are checked) if revocation must apply at once")
         } else if !ssl.reuseSessions && versions.contains(.tlsv1_2) {
             sink.report(
                 .sessionTicketsTLS12, .warning, location, path,
