@@ -108,7 +108,7 @@ final class TLSContext: @unchecked Sendable {
 
     /// Resumption: by session ID from the cache when `reuse_sessions` (TLS 1.2, as in EMQX),
     /// and by stateless ticket when `session_tickets` (on by default unless reuse_sessions is
-    /// off; EMQX has it off). One ticket per handshake, not OpenSSL's two: each costs the
+    /// off or CRLs are checked; EMQX has it off). One ticket per handshake, not OpenSSL's two: each costs the
     /// server a session copy and an encryption (about 15 µs), and a device that reconnects
     /// needs one. A PSK listener resumes nothing: every PSK identity a client offers is then
     /// an external one, so an unknown identity is refused instead of falling back to

@@ -54,12 +54,7 @@ enum ConfigRules {
     static func checkSessionTickets(_ ssl: SSLOptions, listener: ListenerConfig, psk: Bool, sink: DiagnosticSink) {
         guard ssl.sessionTickets != .disabled, let location = ssl.sessionTicketsLocation else { return }
         let path = "\(listener.keyPath).ssl_options.session_tickets"
-        let versions = ssl.versions.value
-        if !versions.contains(.tlsv1_3) {
-            sink.report(
-                .noEffect, .warning, location, path, "session_tickets has no effect without tlsv1.3 in versions",
-                hint: "TLS 1.2 resumption follows reuse_sessions")
-        } else if psk {
+        if psk {
             sink.report(
                 .noEffect, .warning, location, path,
                 "session_tickets has no effect while psk_authentication is enabled: resumption is off on PSK listeners",
@@ -69,7 +64,7 @@ enum ConfigRules {
                 .sessionTicketsCRL, .warning, location, path,
                 "a client that resumes with a ticket shows no certificate, so it is not checked against the CRL until the ticket expires",
                 hint: "drop session_tickets (it is off by default where CRLs are checked) if revocation must apply at once")
-        } else if !ssl.reuseSessions && versions.contains(.tlsv1_2) {
+        } else if !ssl.reuseSessions && ssl.versions.value.contains(.tlsv1_2) {
             sink.report(
                 .sessionTicketsTLS12, .warning, location, path,
                 "with session_tickets on, TLS 1.2 clients can resume with a ticket although reuse_sessions = false",
