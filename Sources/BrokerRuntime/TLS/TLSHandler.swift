@@ -53,10 +53,10 @@ final class TLSHandler: ChannelDuplexHandler {
         // Never cancelled (cancelling a NIO scheduled task scans the loop's whole timer
         // queue): it fires once, and closes the channel only if the handshake is still going.
         let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
-        let handshaking = NIOLoopBound(WeakReference(context), eventLoop: context.eventLoop)
+        let pipelineContext = NIOLoopBound(WeakReference(context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: handshakeTimeout) {
             guard let handler = handler.value.object, case .handshaking = handler.state else { return }
-            handshaking.value.object?.channel.close(promise: nil)
+            pipelineContext.value.object?.channel.close(promise: nil)
         }
         context.fireChannelActive()
         if case .client = role {
