@@ -79,7 +79,11 @@ extension Broker {
         }
 
         var properties = MQTTProperties()
-        let keepAlive = config.serverKeepAlive.map { UInt16(clamping: $0) } ?? packet.keepAlive
+        // mqtt.server_keepalive overrides the client's keep-alive only where CONNACK can say so
+        // (5.0's Server Keep Alive), as EMQX does: a 3.1.1 client that was never told would be
+        // kept open, and its will held back, for longer than it asked.
+        let serverKeepAlive = v5 ? config.serverKeepAlive.map { UInt16(clamping: $0) } : nil
+        let keepAlive = serverKeepAlive ?? packet.keepAlive
         if v5 {
             properties.receiveMaximum = UInt16(clamping: config.maxInflight)
             properties.maximumPacketSize = UInt32(clamping: config.maxPacketSize)
@@ -89,7 +93,7 @@ extension Broker {
             if !config.wildcardSubscription { properties.wildcardSubscriptionAvailable = 0 }
             if !config.sharedSubscription { properties.sharedSubscriptionAvailable = 0 }
             if assigned { properties.assignedClientIdentifier = clientID }
-            if config.serverKeepAlive != nil { properties.serverKeepAlive = keepAlive }
+            properties.serverKeepAlive = serverKeepAlive
             if (packet.properties.sessionExpiryInterval ?? 0) > ceiling { properties.sessionExpiryInterval = ceiling }
         }
         send(.connack(ConnAckPacket(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)), to: connection)

@@ -39,12 +39,21 @@ extension Broker {
                 // A retransmission of a message already routed: acknowledge again only.
                 return send(.pubrec(PubAckPacket(packetIdentifier: id)), to: connection)
             }
-            if config.maxAwaitingRel > 0 && session.awaitingRelease.count >= config.maxAwaitingRel {
+            // 5.0 §3.3.4: a client may leave at most Receive Maximum (mqtt.max_inflight, as
+            // CONNACK advertised) QoS 2 messages unreleased; mqtt.max_awaiting_rel bounds 3.1.1
+            // clients, and 5.0 ones below it.
+            let receiveMaximum = session.protocolVersion.hasProperties ? config.maxInflight : Int.max
+            let quota = config.maxAwaitingRel > 0 ? config.maxAwaitingRel : Int.max
+            if session.awaitingRelease.count >= min(receiveMaximum, quota) {
                 // Forget releases the client never sent within mqtt.await_rel_timeout.
                 let cutoff = eventLoop.now - .milliseconds(config.awaitRelTimeout.milliseconds)
                 session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
             }
-            if config.maxAwaitingRel > 0 && session.awaitingRelease.count >= config.maxAwaitingRel {
+            if session.awaitingRelease.count >= receiveMaximum {
+                return fail(
+                    connection, .receiveMaximumExceeded, "more than Receive Maximum (\(receiveMaximum)) QoS 2 messages awaiting PUBREL")
+            }
+            if session.awaitingRelease.count >= quota {
                 return send(
                     .pubrec(
                         PubAckPacket(packetIdentifier: id, reasonCode: session.protocolVersion.hasProperties ? .quotaExceeded : .success)),
