@@ -176,4 +176,26 @@ import Testing
         #expect(clients.map(\.keyPath) == ["authentication.1.ssl", "bridges.mqtt.cloud.ssl", "authorization.sources.1.ssl"])
         #expect(result.diagnostics.contains { $0.code == .verifyPeerWithoutRequirement && $0.keyPath == "bridges.mqtt.cloud.ssl" })
     }
+
+    /// Cross-field rules point at the setting they are about, also when ssl_options is
+    /// written as dotted keys (its object then starts at the first of them).
+    @Test func crossFieldDiagnosticsPointAtTheirOwnKey() throws {
+        let result = load(
+            """
+            listeners.ssl.default.ssl_options.certfile = "etc/certs/cert.pem"
+            listeners.ssl.default.ssl_options.verify = verify_none
+            listeners.ssl.default.ssl_options.fail_if_no_peer_cert = true
+            listeners.ssl.default.ssl_options.enable_crl_check = true
+            listeners.ssl.peer.bind = 8884
+            listeners.ssl.peer.ssl_options.depth = 3
+            listeners.ssl.peer.ssl_options.verify = verify_peer
+            """
+        )
+        let lines = Dictionary(
+            result.diagnostics.filter { [.verifyPeerRequired, .verifyPeerWithoutRequirement].contains($0.code) }
+                .map { ($0.keyPath ?? "", $0.location?.line ?? 0) }, uniquingKeysWith: { first, _ in first })
+        #expect(lines["listeners.ssl.default.ssl_options.fail_if_no_peer_cert"] == 3)
+        #expect(lines["listeners.ssl.default.ssl_options.enable_crl_check"] == 4)
+        #expect(lines["listeners.ssl.peer.ssl_options.verify"] == 7)
+    }
 }

@@ -96,7 +96,7 @@ public struct Preflight: Sendable {
                 ? "a client certificate that names no http distribution point is refused until a CRL of its CA is at hand"
                 : "a client certificate that names no http distribution point is accepted unchecked (fail_open)"
             sink.report(
-                .crlSource, .note, ssl.location, "\(listener.keyPath).ssl_options.enable_crl_check",
+                .crlSource, .note, ssl.location(of: "enable_crl_check"), "\(listener.keyPath).ssl_options.enable_crl_check",
                 "CRLs come only from the distribution points client certificates name; \(outcome)",
                 hint: "issue client certificates with a CRL URL (cert gen --crl-url), or set crlfile; config check --probe tries the points"
             )

@@ -86,7 +86,7 @@ public struct RevocationProbe: Sendable {
         guard !points.isEmpty else {
             return [
                 Diagnostic(
-                    .probeCRL, .note, at: ssl.location, keyPath: keyPath,
+                    .probeCRL, .note, at: ssl.location(of: "enable_crl_check"), keyPath: keyPath,
                     "no CRL distribution point in certfile or cacertfile to probe; \(listener.id) fetches those its clients' certificates name, on first use"
                 )
             ]
@@ -108,14 +108,16 @@ public struct RevocationProbe: Sendable {
                         throw HTTPFetchError("the CRL of \(crl.issuer) expired at \(UTCDate.time(nextUpdate))")
                     }
                 }
-                return Diagnostic(.probeCRL, .note, at: ssl.location, keyPath: keyPath, "\(url): \(CRLCache.summary(crls))")
+                return Diagnostic(
+                    .probeCRL, .note, at: ssl.location(of: "enable_crl_check"), keyPath: keyPath, "\(url): \(CRLCache.summary(crls))")
             } catch {
                 let outcome =
                     ssl.crlUnavailable == .failClosed
                     ? "clients whose certificates name it would be refused (crl_unavailable = fail_closed)"
                     : "clients whose certificates name it would be accepted unchecked (crl_unavailable = fail_open)"
                 return Diagnostic(
-                    .probeCRL, ssl.crlUnavailable == .failClosed ? .error : .warning, at: ssl.location, keyPath: keyPath,
+                    .probeCRL, ssl.crlUnavailable == .failClosed ? .error : .warning, at: ssl.location(of: "enable_crl_check"),
+                    keyPath: keyPath,
                     "\(url): \(error); \(outcome)", hint: "publish the CRL there (emqxctl cert crl writes one for a cert gen CA)")
             }
         }

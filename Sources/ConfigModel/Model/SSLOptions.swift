@@ -46,7 +46,15 @@ public struct SSLOptions: Sendable {
     /// Beyond EMQX: what happens to a client whose CRL cannot be had (none fetched, the
     /// distribution point unreachable, or the cached one past its nextUpdate).
     public var crlUnavailable = CRLUnavailablePolicy.failClosed
+    /// Where the `ssl_options` object starts.
     public var location: SourceLocation?
+    /// Where each key of the object is written. With dotted keys
+    /// (`listeners.ssl.default.ssl_options.verify = …`) the object starts at its first key, so
+    /// a diagnostic about one setting must point at that setting's own line.
+    private var keyLocations: [String: SourceLocation] = [:]
+
+    /// Where `key` is written, else where the object is (for a default).
+    public func location(of key: String) -> SourceLocation? { keyLocations[key] ?? location }
 
     /// The defaults of the implicit ssl:default listener: the three files under etc/certs.
     static func defaults(keyPath: String, context: DecodingContext) -> SSLOptions {
@@ -103,6 +111,7 @@ public struct SSLOptions: Sendable {
         // A resumed session shows no certificate, so it would skip the CRL check: no tickets
         // by default where CRLs are checked.
         sessionTickets = reader.choice("session_tickets", default: reuseSessions && !enableCRLCheck ? .stateless : .disabled)
+        for key in reader.object.keys { keyLocations[key] = reader.object.keyLocation(key) }
         reader.finish()
     }
 

@@ -18,14 +18,14 @@ enum ConfigRules {
         let path = "\(listener.keyPath).ssl_options"
         if ssl.failIfNoPeerCert && ssl.verify != .verifyPeer {
             sink.report(
-                .verifyPeerRequired, .error, ssl.location, "\(path).fail_if_no_peer_cert",
+                .verifyPeerRequired, .error, ssl.location(of: "fail_if_no_peer_cert"), "\(path).fail_if_no_peer_cert",
                 "verify must be verify_peer when fail_if_no_peer_cert is true",
                 hint: "set verify = verify_peer, or drop fail_if_no_peer_cert"
             )
         }
         if ssl.enableCRLCheck && ssl.verify != .verifyPeer {
             sink.report(
-                .verifyPeerRequired, .error, ssl.location, "\(path).enable_crl_check",
+                .verifyPeerRequired, .error, ssl.location(of: "enable_crl_check"), "\(path).enable_crl_check",
                 "verify must be verify_peer when CRL check is enabled",
                 hint: "CRLs are checked against client certificates, which are only asked for with verify_peer"
             )
@@ -37,7 +37,7 @@ enum ConfigRules {
         }
         if ssl.verify == .verifyPeer && !ssl.failIfNoPeerCert {
             sink.report(
-                .verifyPeerWithoutRequirement, .warning, ssl.location, "\(path).verify",
+                .verifyPeerWithoutRequirement, .warning, ssl.location(of: "verify"), "\(path).verify",
                 "verify_peer without fail_if_no_peer_cert = true still lets clients in that send no certificate",
                 hint: "set fail_if_no_peer_cert = true if every client must present a certificate"
             )
