@@ -23,6 +23,10 @@ extension EmqxCtl.Bench {
                   emqxctl bench handshake --config etc/emqx.conf --cafile etc/certs/cacert.pem --servername localhost
                   emqxctl bench handshake --config etc/emqx.conf --tls-version tlsv1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256
                   emqxctl bench handshake --config psk.conf --psk-identity device-1 --psk 736563726574 --tls-version tlsv1.2
+
+                EXIT CODES
+                  0 measured; 1 a handshake failed, or the TLS could not be built; 2 the config has errors;
+                  64 bad usage (no ssl listener of that id)
                 """
         )
 

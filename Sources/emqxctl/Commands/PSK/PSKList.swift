@@ -8,7 +8,14 @@ extension EmqxCtl.PSK {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List identities with their times, secret length and source; never secrets.",
-            discussion: "EXAMPLES\n  emqxctl psk list\n  emqxctl psk list --format json | jq length"
+            discussion: """
+                EXAMPLES
+                  emqxctl psk list
+                  emqxctl psk list --format json | jq length
+
+                EXIT CODES
+                  0 listed; 1 the store cannot be read; 64 bad usage
+                """
         )
 
         enum Format: String, ExpressibleByArgument {
