@@ -28,11 +28,11 @@ public struct ConfigLoader: Sendable {
         let sink = DiagnosticSink()
         sink.add(contentsOf: syntax)
         if syntax.contains(where: { $0.code == .hoconIncludeMissing && $0.location == nil }) {
-            return ConfigLoadResult(tree: tree, config: nil, diagnostics: sink.diagnostics)
+            return ConfigLoadResult(tree: tree, config: nil, diagnostics: sink.diagnostics, ledger: KeyLedger())
         }
         let context = DecodingContext(sink: sink, environment: environment, configDirectory: (path as NSString).deletingLastPathComponent)
         let config = BrokerConfig(tree: tree, file: path, context: context)
-        return ConfigLoadResult(tree: tree, config: config, diagnostics: sink.diagnostics)
+        return ConfigLoadResult(tree: tree, config: config, diagnostics: sink.diagnostics, ledger: context.ledger)
     }
 
     /// The resolved HOCON tree of `path`, and the syntax problems found.
@@ -62,6 +62,8 @@ public struct ConfigLoadResult: Sendable {
     public let tree: HOCONValue
     public let config: BrokerConfig?
     public let diagnostics: [Diagnostic]
+    /// The keys the decoder looked for, and whether serve applies them (for AppliedKeysTests).
+    let ledger: KeyLedger
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }

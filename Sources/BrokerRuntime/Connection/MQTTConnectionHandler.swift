@@ -27,6 +27,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     private var sawBytes = false
     /// Whether this connection counts against its listener's max_connections.
     private var admitted = false
+    /// Which stall of the outbound buffer a pending send-timeout timer belongs to.
+    private var sendStallGeneration = 0
 
     init(broker: Broker, listener: ListenerState) {
         self.broker = broker
@@ -40,16 +42,28 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        admitted = listener.admit()
-        guard admitted else {
+        switch listener.admit(context.remoteAddress) {
+        case .admitted:
+            admitted = true
+            arm(in: idleTimeout)
+            context.fireChannelActive()
+        case .denied(let rule):
+            // Before any byte is read (and before TLS): closed at once, as EMQX does.
+            let line = "connection refused on \(listener.id) by its access rule \"\(rule)\""
+            if let line = listener.failureLine(line) {
+                broker.logger.warning("\(line)", metadata: ["peer": "\(context.remoteAddress?.logDescription ?? "?")"])
+            }
+            refuse(context)
+        case .overCapacity:
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
             broker.logger.warning("connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))")
-            closed = true
-            context.close(promise: nil)
-            return
+            refuse(context)
         }
-        arm(in: idleTimeout)
-        context.fireChannelActive()
+    }
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        closed = true
+        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -83,7 +97,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { broker.resumePublishers() }
+        // Either way, a send-timeout timer already pending belongs to an earlier stall.
+        sendStallGeneration += 1
+        if context.channel.isWritable {
+            broker.resumePublishers()
+        } else {
+            armSendTimeout(context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -178,6 +198,29 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
             guard let handler = handler.value.object, handler.timerGeneration == generation else { return }
             handler.timerFired()
         }
+    }
+
+    /// tcp_options.send_timeout: the outbound buffer has been over tcp_options.high_watermark
+    /// since now (the client stopped reading, or reads slower than it is sent to); if it still
+    /// is when the timeout passes, the connection is closed, as EMQX closes a socket whose
+    /// send blocked that long. Like the other timers, never cancelled: a later change of
+    /// writability makes it stale.
+    private func armSendTimeout(_ context: ChannelHandlerContext) {
+        let generation = sendStallGeneration
+        let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: listener.sendTimeout) {
+            guard let handler = handler.value.object, handler.sendStallGeneration == generation, !handler.closed else { return }
+            handler.sendTimedOut()
+        }
+    }
+
+    private func sendTimedOut() {
+        let who = session.map { "client \($0.clientID)" } ?? "a client"
+        let line = "closing \(who) on \(listener.id): nothing could be sent for tcp_options.send_timeout; it stopped reading"
+        if let line = listener.failureLine(line) {
+            broker.logger.warning("\(line)", metadata: ["peer": "\(context?.remoteAddress?.logDescription ?? "?")"])
+        }
+        close(reason: nil)
     }
 
     private func timerFired() {

@@ -85,7 +85,7 @@ public struct Preflight: Sendable {
                 )
             }
         }
-        if let dhfile = ssl.dhfile { _ = context.readable(dhfile) }
+        if let dhfile = ssl.dhfile { checkDHParameters(dhfile, ssl: ssl, context: context, sink: sink) }
         if ssl.enableCRLCheck, let crlfile = ssl.crlfile, let crls = context.crls(crlfile) {
             checkCRLs(crls, file: crlfile, authorities: authorities ?? [], policy: ssl.crlUnavailable, sink: sink)
         }
@@ -136,6 +136,33 @@ public struct Preflight: Sendable {
                     "the CRL of \(crl.issuer) in \(file.value) expires within a day (\(UTCDate.time(nextUpdate)))",
                     hint: "publish a fresh one before then; serve re-reads crlfile when it changes")
             }
+        }
+    }
+
+    /// dhfile must hold DH parameters OpenSSL accepts, of at least 2048 bits (smaller groups
+    /// are breakable, and OpenSSL 3 refuses those under 1024 at its default security level);
+    /// only TLS 1.2 and older DHE suites use them.
+    private func checkDHParameters(_ dhfile: Located<String>, ssl: SSLOptions, context: FileContext, sink: DiagnosticSink) {
+        guard let bytes = context.readable(dhfile) else { return }
+        let parameters: DHParameters
+        do {
+            parameters = try DHParameters(pem: bytes, path: dhfile.value)
+        } catch {
+            sink.report(
+                .fileNotPEM, .error, dhfile.location, dhfile.keyPath, "\(error)",
+                hint: "make one with: openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe3072 -out dh.pem")
+            return
+        }
+        if parameters.bits < 2048 {
+            sink.report(
+                .dhParametersWeak, parameters.bits < 1024 ? .error : .warning, dhfile.location, dhfile.keyPath,
+                "the DH group in \(dhfile.value) has \(parameters.bits) bits; DHE key exchanges with it can be broken",
+                hint: "use a group of 2048 bits or more (openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe3072)")
+        }
+        if !ssl.versions.value.contains(where: { $0 != .tlsv1_3 }) {
+            sink.report(
+                .noEffect, .warning, dhfile.location, dhfile.keyPath,
+                "dhfile has no effect: only TLS 1.2 and older use DHE suites, and versions allows only tlsv1.3")
         }
     }
 

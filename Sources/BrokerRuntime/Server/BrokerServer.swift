@@ -43,6 +43,7 @@ public final class BrokerServer: @unchecked Sendable {
                 try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple, crls: crls)
             }
             let channel = try bind(listener, tls: tls).wait()
+            try channel.applyLinger(listener.tcpOptions)
             channels.append((listener.id, channel))
             let address = channel.localAddress!
             logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
@@ -114,24 +115,23 @@ public final class BrokerServer: @unchecked Sendable {
     private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
         let broker = self.broker
         let loop = broker.eventLoop
-        let id = listener.id
-        let maxConnections = listener.maxConnections
-        let state = try loop.submit { NIOLoopBound(ListenerState(id: id, maxConnections: maxConnections), eventLoop: loop) }.wait()
+        let state = try loop.submit { NIOLoopBound(ListenerState(listener), eventLoop: loop) }.wait()
         listenerStates.append(state)
         let tcp = listener.tcpOptions
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let logger = self.logger
         return ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: Int32(clamping: tcp.backlog))
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: tcp.reuseaddr ? 1 : 0)
-            // Accepted sockets inherit TCP_NODELAY from the listening one: no setsockopt each.
-            .serverChannelOption(.tcpOption(.tcp_nodelay), value: tcp.nodelay ? 1 : 0)
+            .applying(tcp)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Set here, synchronously, rather than as childChannelOptions, which NIO
                     // applies through a chain of futures for every connection.
                     let options = channel.syncOptions
                     try options?.setOption(.maxMessagesPerRead, value: 16)
+                    // Past tcp_options.high_watermark unsent, the connection is unwritable and
+                    // tcp_options.send_timeout starts (MQTTConnectionHandler).
+                    try options?.setOption(.writeBufferWaterMark, value: waterMark)
                     // Each connection keeps its receive buffer: start small (an idle MQTT
                     // connection reads PINGREQs) and let it grow for bursts.
                     try options?.setOption(

@@ -1,26 +1,48 @@
+import ConfigModel
 import NIOCore
 
-/// Per-listener state shared by its connections: the connection count against
-/// max_connections, the count of TLS handshakes, and the rate limit on connection-failure
-/// log lines. Confined to the
-/// broker's event loop.
+/// Per-listener state shared by its connections: who may connect (access_rules,
+/// max_connections), the connection count, the count of TLS handshakes, and the rate limit on
+/// connection-failure log lines. Confined to the broker's event loop.
 final class ListenerState {
     let id: String
     let maxConnections: Int?
+    let accessRules: [AccessRule]
+    /// How long a connection may go without being able to send (tcp_options.send_timeout).
+    let sendTimeout: TimeAmount
     private(set) var connections = 0
     /// TLS handshakes completed, for the heap trimmer.
     private(set) var handshakes = 0
     private var failureLog = LogRateLimiter()
 
-    init(id: String, maxConnections: Int?) {
+    init(id: String, maxConnections: Int? = nil, accessRules: [AccessRule] = [], sendTimeout: TimeAmount = .seconds(15)) {
         self.id = id
         self.maxConnections = maxConnections
+        // The default `allow all` decides nothing: no rule to walk per connection.
+        self.accessRules = accessRules.allSatisfy { $0.action == .allow && $0.network == nil } ? [] : accessRules
+        self.sendTimeout = sendTimeout
     }
 
-    func admit() -> Bool {
-        if let maxConnections, connections >= maxConnections { return false }
+    convenience init(_ listener: ListenerConfig) {
+        self.init(
+            id: listener.id, maxConnections: listener.maxConnections, accessRules: listener.accessRules,
+            sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds))
+    }
+
+    enum Admission {
+        case admitted
+        /// A rule of access_rules denies the peer's address.
+        case denied(AccessRule)
+        case overCapacity
+    }
+
+    /// Whether a new connection from `peer` may stay: access_rules first (EMQX checks them at
+    /// accept), then max_connections. An admitted connection counts until `leave()`.
+    func admit(_ peer: SocketAddress?) -> Admission {
+        if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) { return .denied(rule) }
+        if let maxConnections, connections >= maxConnections { return .overCapacity }
         connections += 1
-        return true
+        return .admitted
     }
 
     func leave() { connections -= 1 }

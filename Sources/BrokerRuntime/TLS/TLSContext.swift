@@ -87,7 +87,7 @@ final class TLSContext: @unchecked Sendable {
         }
         flags |= tls.configureResumption(options, psk: psk != nil)
         _ = SSL_CTX_set_options(handle, flags)
-        _ = COpenSSLShims_SSL_CTX_set_dh_auto(handle, 1)
+        try tls.setDHParameters(options.dhfile.map { path($0.value) })
         // A certfile holding the leaf alone gets its intermediates from cacertfile, found once
         // here (the root left out) instead of by OpenSSL's auto-chaining, which runs a chain
         // verification on every handshake. A certfile with intermediates is served as written.
@@ -126,6 +126,24 @@ final class TLSContext: @unchecked Sendable {
         // SSL_OP_NO_TICKET would also make TLS 1.3 tickets stateful: OpenSSL has one switch
         // for stateless tickets on both versions, so TLS 1.2 gets them when 1.3 does.
         return tickets ? 0 : COpenSSLShims_SSL_OP_NO_TICKET
+    }
+
+    /// The group for DHE suites: `dhfile`'s parameters, else OpenSSL's automatic choice (a
+    /// group as strong as the certificate's key).
+    func setDHParameters(_ dhfile: String?) throws {
+        guard let dhfile else {
+            _ = COpenSSLShims_SSL_CTX_set_dh_auto(context, 1)
+            return
+        }
+        let parameters = try DHParameters(path: dhfile)
+        try parameters.withUnsafeEVPKey { key in
+            EVP_PKEY_up_ref(key)  // set0 takes the reference
+            ERR_clear_error()
+            guard SSL_CTX_set0_tmp_dh_pkey(context, key) == 1 else {
+                EVP_PKEY_free(key)
+                throw TLSError.fromQueue("cannot use the DH parameters in \(dhfile)")
+            }
+        }
     }
 
     /// Exactly the configured versions. TLS 1.0 and 1.1 need security level 0 under OpenSSL 3,

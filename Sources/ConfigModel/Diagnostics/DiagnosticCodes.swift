@@ -82,4 +82,6 @@ extension Diagnostic.Code {
     public static let certificateExpiring: Self = "certificate-expiring"
     public static let certificateNoSAN: Self = "certificate-no-san"
     public static let ocspIssuerMismatch: Self = "ocsp-issuer-mismatch"
+    /// `dhfile` holds a DH group smaller than 2048 bits.
+    public static let dhParametersWeak: Self = "dh-parameters-weak"
 }

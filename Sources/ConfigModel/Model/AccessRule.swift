@@ -73,3 +73,14 @@ public struct AccessRule: Hashable, Sendable, CustomStringConvertible {
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
+
+extension Array where Element == AccessRule {
+    /// The first rule that matches `peer` (its address, 4 or 16 bytes) decides; no match
+    /// allows, as in EMQX. Returns the deciding rule when it denies.
+    public func denying(_ peer: [UInt8]) -> AccessRule? {
+        for rule in self where rule.network?.contains(peer) ?? true {
+            return rule.action == .deny ? rule : nil
+        }
+        return nil
+    }
+}

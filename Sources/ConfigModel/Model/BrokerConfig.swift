@@ -21,11 +21,14 @@ public struct BrokerConfig: Sendable {
 /// The roots whose `ssl` blocks are outbound TLS connections, checked as client options.
 let outboundRoots: Set<String> = ["authentication", "authorization", "bridges", "connectors", "actions", "sources", "gateway"]
 
+/// The roots that decide who a client is and what it may do, which serve does not apply yet.
+let accessControlRoots: Set<String> = ["authentication", "authorization"]
+
 extension BrokerConfig {
     /// Decodes the resolved tree; problems go to `context.sink`.
     init(tree: HOCONValue, file: String, context: DecodingContext) {
         self.init(file: file)
-        var root = ObjectReader(tree, keyPath: "", sink: context.sink)
+        var root = ObjectReader(tree, keyPath: "", context: context)
         if let value = root.value("listeners") {
             listeners = Self.listeners(value, context: context)
         } else {
@@ -46,7 +49,16 @@ extension BrokerConfig {
         for key in root.object.keys where !root.declared.contains(key) {
             root.declare([key])
             let location = root.object.keyLocation(key)
-            if outboundRoots.contains(key), let value = root.object[key] {
+            if accessControlRoots.contains(key), let value = root.object[key] {
+                // A user who writes these believes clients are checked: say plainly they are not.
+                sslClients += Self.sslClients(in: value, keyPath: key, context: context)
+                context.sink.report(
+                    .rootNotChecked, .warning, location, key,
+                    "serve does not apply \(key) yet: every client that completes TLS (and verify_peer) is let in and may publish and subscribe to any topic",
+                    hint:
+                        "until then, restrict who can connect with verify_peer and fail_if_no_peer_cert, or PSK; only the TLS options of its ssl blocks are checked"
+                )
+            } else if outboundRoots.contains(key), let value = root.object[key] {
                 sslClients += Self.sslClients(in: value, keyPath: key, context: context)
                 context.sink.report(
                     .rootNotChecked, .note, location, key, "not checked by emqxctl, except the TLS options of its ssl blocks")
@@ -67,11 +79,11 @@ extension BrokerConfig {
     }
 
     private static func listeners(_ value: HOCONValue, context: DecodingContext) -> [ListenerConfig] {
-        var reader = ObjectReader(value, keyPath: "listeners", sink: context.sink)
+        var reader = ObjectReader(value, keyPath: "listeners", context: context)
         var result: [ListenerConfig] = []
         for type in ListenerType.allCases {
             let typeValue = reader.value(type.rawValue)
-            var names = ObjectReader(typeValue, keyPath: "listeners.\(type.rawValue)", sink: context.sink)
+            var names = ObjectReader(typeValue, keyPath: "listeners.\(type.rawValue)", context: context)
             var sawDefault = false
             for name in names.object.keys {
                 names.declare([name])
@@ -86,7 +98,7 @@ extension BrokerConfig {
                     )
                     continue
                 }
-                var listener = ObjectReader(listenerValue, keyPath: names.path(name), sink: context.sink)
+                var listener = ObjectReader(listenerValue, keyPath: names.path(name), context: context)
                 var config = ListenerConfig(type: type, name: name, reader: &listener, context: context)
                 config.location = names.object.keyLocation(name)
                 result.append(config)
@@ -114,7 +126,7 @@ extension BrokerConfig {
                 let child = object[key]!
                 let childPath = "\(keyPath).\(key)"
                 if key == "ssl", child.object != nil {
-                    var reader = ObjectReader(child, keyPath: childPath, sink: context.sink)
+                    var reader = ObjectReader(child, keyPath: childPath, context: context)
                     return [SSLClientConfig(&reader, context: context)]
                 }
                 return sslClients(in: child, keyPath: childPath, context: context)

@@ -13,7 +13,7 @@ public struct CRLCacheConfig: Sendable {
         refreshInterval = reader.duration("refresh_interval", default: refreshInterval)
         httpTimeout = reader.duration("http_timeout", default: httpTimeout)
         capacity = reader.integer("capacity", default: 100, range: 1...Int.max)
-        reader.noEffect(["failure_threshold"], why: "an EMQX 5.10 option; emqxctl keeps a stale CRL until its nextUpdate")
+        reader.notApplied(["failure_threshold"], why: "an EMQX 5.10 option; emqxctl keeps a stale CRL until its nextUpdate")
         reader.finish()
     }
 }

@@ -25,7 +25,7 @@ public struct ListenerConfig: Sendable {
 
     /// The implicit `default` listener of `type`, as EMQX adds it.
     static func implicitDefault(_ type: ListenerType, context: DecodingContext) -> ListenerConfig {
-        var reader = ObjectReader(nil, keyPath: "listeners.\(type.rawValue).default", sink: context.sink)
+        var reader = ObjectReader(nil, keyPath: "listeners.\(type.rawValue).default", context: context)
         return ListenerConfig(type: type, name: "default", reader: &reader, implicit: true, context: context)
     }
 
@@ -53,17 +53,32 @@ public struct ListenerConfig: Sendable {
         proxyProtocolTimeout = reader.duration("proxy_protocol_timeout", default: .seconds(3))
         mountpoint = reader.string("mountpoint", default: "")
         accessRules = Self.accessRules(&reader) ?? accessRules
-        reader.noEffect(["acceptors"], why: "SwiftNIO accepts on its event loops")
-        reader.noEffect(
-            ["zone", "limiter", "enable_authn", "max_conn_rate", "messages_rate", "bytes_rate"], why: "not implemented by emqxctl serve yet"
-        )
+        reader.notApplied(
+            ["proxy_protocol"], .warning,
+            why: "serve reads no PROXY header, so a connection that starts with one is refused and access_rules see the proxy's address",
+            when: proxyProtocol)
+        reader.notApplied(["proxy_protocol_timeout"], why: "serve reads no PROXY header")
+        reader.notApplied(
+            ["mountpoint"], .warning,
+            why: "serve does not prefix this listener's topics, so its clients share one topic space with all others",
+            when: !mountpoint.isEmpty)
+        reader.notApplied(
+            ["enable_authn"], .warning,
+            why: "serve does not authenticate clients yet: every client that completes TLS (and verify_peer) is let in",
+            when: reader.object["enable_authn"]?.scalarText != "false")
+        reader.notApplied(
+            ["limiter", "max_conn_rate", "messages_rate", "bytes_rate"], .warning,
+            why: "serve has no rate limits yet; only max_connections bounds this listener")
+        reader.notApplied(
+            ["zone"], .warning, why: "serve applies the global mqtt settings to every listener; zones are not read")
+        reader.notApplied(["acceptors"], why: "SwiftNIO accepts on its event loops")
         if type != .quic {
             var tcp = reader.object("tcp_options")
             tcpOptions = TCPOptions(&tcp)
         }
         if type.usesTLS {
             if let value = reader.value("ssl_options") {
-                var ssl = ObjectReader(value, keyPath: reader.path("ssl_options"), sink: context.sink)
+                var ssl = ObjectReader(value, keyPath: reader.path("ssl_options"), context: context)
                 sslOptions = SSLOptions(&ssl, listenerType: type, context: context)
             } else {
                 sslOptions = .defaults(keyPath: reader.path("ssl_options"), context: context)

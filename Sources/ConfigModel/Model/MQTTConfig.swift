@@ -84,14 +84,19 @@ public struct MQTTConfig: Sendable, Hashable {
         upgradeQoS = reader.bool("upgrade_qos", default: false)
         ignoreLoopDeliver = reader.bool("ignore_loop_deliver", default: false)
         strictMode = reader.bool("strict_mode", default: false)
-        reader.noEffect(
+        reader.notApplied(
+            ["peer_cert_as_username", "peer_cert_as_clientid", "use_username_as_clientid", "clientid_override"], .warning,
+            why: "serve takes the client id from CONNECT as sent, and has no authentication to take a username from yet")
+        reader.notApplied(
+            ["max_subscriptions"], .warning, why: "serve puts no limit on a client's subscriptions yet")
+        reader.notApplied(
+            ["exclusive_subscription"], .warning, why: "serve has no $exclusive/ subscriptions: such a filter is an ordinary topic")
+        reader.notApplied(
             [
-                "shared_subscription_strategy", "exclusive_subscription", "response_information", "use_username_as_clientid",
-                "peer_cert_as_username", "peer_cert_as_clientid", "mqueue_priorities", "mqueue_default_priority",
-                "max_subscriptions", "message_expiry_interval", "keepalive_check_interval", "client_attrs_init",
-                "clientid_override", "shared_subscription_initial_sticky_pick",
+                "shared_subscription_strategy", "shared_subscription_initial_sticky_pick", "response_information", "mqueue_priorities",
+                "mqueue_default_priority", "message_expiry_interval", "keepalive_check_interval", "client_attrs_init",
             ],
-            why: "not implemented by emqxctl serve (shared subscriptions are round robin)"
+            why: "not implemented by emqxctl serve (shared subscriptions are round robin; messages expire only as they ask)"
         )
         reader.finish()
     }

@@ -37,7 +37,7 @@ public struct SSLClientConfig: Sendable {
         _ = reader.bool("reuse_sessions", default: true)
         _ = reader.bool("secure_renegotiate", default: true)
         _ = reader.bool("middlebox_comp_mode", default: true)
-        reader.noEffect(
+        reader.notApplied(
             ["hibernate_after", "log_level", "cacerts", "user_lookup_fun", "partial_chain", "verify_peer_ext_key_usage"],
             why: "an Erlang TLS tuning or Enterprise option")
         reader.finish()

@@ -58,7 +58,7 @@ public struct SSLOptions: Sendable {
 
     /// The defaults of the implicit ssl:default listener: the three files under etc/certs.
     static func defaults(keyPath: String, context: DecodingContext) -> SSLOptions {
-        var reader = ObjectReader(nil, keyPath: keyPath, sink: context.sink)
+        var reader = ObjectReader(nil, keyPath: keyPath, context: context)
         return SSLOptions(&reader, listenerType: .ssl, context: context)
     }
 
@@ -82,23 +82,25 @@ public struct SSLOptions: Sendable {
         reuseSessions = reader.bool("reuse_sessions", default: true)
         handshakeTimeout = reader.duration("handshake_timeout", default: .seconds(15))
         dhfile = reader.located("dhfile").map(context.expandPath)
-        reader.noEffect(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")
-        reader.noEffect(["cacerts"], why: "deprecated since EMQX 5.1.4")
-        reader.noEffect(["user_lookup_fun"], why: "PSK lookups go to emqxctl's PSK store")
-        reader.noEffect(["partial_chain", "verify_peer_ext_key_usage"], why: "EMQX Enterprise options that emqxctl does not enforce")
+        reader.notApplied(["hibernate_after", "log_level"], why: "these tune Erlang's TLS processes")
+        reader.notApplied(["cacerts"], why: "deprecated since EMQX 5.1.4; cacertfile is used")
+        reader.notApplied(["user_lookup_fun"], why: "PSK lookups go to emqxctl's PSK store")
+        reader.notApplied(
+            ["partial_chain", "verify_peer_ext_key_usage"], .warning,
+            why: "EMQX Enterprise options; client chains are verified to a root in cacertfile, whatever their key usage")
         switch listenerType {
         case .ssl:
-            reader.noEffect(["gc_after_handshake"], why: "emqxctl does not run Erlang's garbage collector")
+            reader.notApplied(["gc_after_handshake"], why: "emqxctl does not run Erlang's garbage collector")
             let ocspReader = reader.value("ocsp")
             if let ocspReader {
-                var nested = ObjectReader(ocspReader, keyPath: reader.path("ocsp"), sink: context.sink)
+                var nested = ObjectReader(ocspReader, keyPath: reader.path("ocsp"), context: context)
                 ocsp = OCSPConfig(&nested, context: context)
             }
             enableCRLCheck = reader.bool("enable_crl_check", default: false)
             crlfile = reader.located("crlfile").map(context.expandPath)
             crlUnavailable = reader.choice("crl_unavailable", default: .failClosed)
         case .quic:
-            reader.noEffect(["enable_crl_check", "gc_after_handshake"], why: "EMQX ignores it on quic listeners")
+            reader.notApplied(["enable_crl_check", "gc_after_handshake"], why: "EMQX ignores it on quic listeners")
             rejectOnListener(&reader, key: "ocsp", type: listenerType)
         default:
             rejectOnListener(&reader, key: "ocsp", type: listenerType)

@@ -9,6 +9,16 @@ public struct TCPOptions: Sendable {
     public var reuseaddr = true
     /// `"none"` or `"Idle,Interval,Probes"` in seconds.
     public var keepalive = "none"
+    /// Past this many bytes waiting to be sent, a connection is busy (NIO's writability) until
+    /// half of them are gone. Default 1MB, as EMQX.
+    public var highWatermark = 1 << 20
+
+    /// `keepalive` as its three numbers (idle seconds, probe interval, probes), nil for none.
+    public var keepaliveProbes: (idle: Int, interval: Int, count: Int)? {
+        let parts = keepalive.split(separator: ",").compactMap { Int(String($0).trimmingWhitespace) }
+        guard keepalive != "none", parts.count == 3 else { return nil }
+        return (parts[0], parts[1], parts[2])
+    }
 
     public init() {}
 
@@ -26,10 +36,13 @@ public struct TCPOptions: Sendable {
                 reader.sink.report(.invalidValue, .error, keepalive.location, keepalive.keyPath, problem)
             }
         }
-        // Validated as sizes, though NIO has no equivalent of Erlang's driver buffers.
+        highWatermark = reader.byteSize("high_watermark", default: highWatermark) ?? highWatermark
+        // Validated as a size, though NIO has no equivalent of Erlang's driver buffer.
         _ = reader.byteSize("buffer", default: nil)
-        _ = reader.byteSize("high_watermark", default: nil)
-        reader.noEffect(["buffer", "high_watermark", "active_n", "send_timeout_close"], why: "these tune Erlang's socket driver")
+        reader.notApplied(["buffer", "active_n"], why: "these tune Erlang's socket driver")
+        reader.notApplied(
+            ["send_timeout_close"], why: "a send that times out always closes the connection",
+            when: reader.object["send_timeout_close"]?.scalarText == "false")
         reader.finish()
     }
 

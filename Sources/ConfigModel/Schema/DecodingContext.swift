@@ -7,6 +7,8 @@ struct DecodingContext {
     let environment: [String: String]
     /// The folder of the main config file: `${EMQX_ETC_DIR}` when the environment does not set it.
     let configDirectory: String
+    /// The keys looked for, and whether serve applies them.
+    let ledger = KeyLedger()
 
     /// Expands a leading `${VAR}` or `$VAR` in a path, as EMQX does for certificate paths.
     /// `EMQX_ETC_DIR` falls back to the config file's folder and `EMQX_DATA_DIR` to `data`; any

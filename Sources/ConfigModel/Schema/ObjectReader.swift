@@ -5,19 +5,21 @@ struct ObjectReader {
     let object: HOCONObject
     let keyPath: String
     let location: SourceLocation?
-    let sink: DiagnosticSink
+    let context: DecodingContext
     private(set) var declared: [String] = []
 
+    var sink: DiagnosticSink { context.sink }
+
     /// A reader for `value`; a value that is not an object is reported and read as empty.
-    init(_ value: HOCONValue?, keyPath: String, sink: DiagnosticSink) {
+    init(_ value: HOCONValue?, keyPath: String, context: DecodingContext) {
         self.keyPath = keyPath
-        self.sink = sink
+        self.context = context
         self.location = value?.location
         if let value, let object = value.object {
             self.object = object
         } else {
             if let value, !value.kind.isNull {
-                sink.report(.invalidValue, .error, value.location, keyPath, "expected an object, found \(value.kindName)")
+                context.sink.report(.invalidValue, .error, value.location, keyPath, "expected an object, found \(value.kindName)")
             }
             self.object = HOCONObject()
         }
@@ -28,8 +30,14 @@ struct ObjectReader {
     /// Where `key` is written, else where this object is.
     func keyLocation(_ key: String) -> SourceLocation? { object.keyLocation(key) ?? location }
 
-    /// Declares `key` (and its aliases) and returns its value; null counts as absent.
+    /// Declares `key` (and its aliases) and returns its value; null counts as absent. The key
+    /// goes into the ledger as read: a key that `serve` applies.
     mutating func value(_ key: String, aliases: [String] = []) -> HOCONValue? {
+        context.ledger.record(path(key), .applied)
+        return lookUp(key, aliases: aliases)
+    }
+
+    private mutating func lookUp(_ key: String, aliases: [String] = []) -> HOCONValue? {
         declared.append(key)
         declared.append(contentsOf: aliases)
         for name in [key] + aliases {
@@ -131,18 +139,24 @@ struct ObjectReader {
 
     /// A nested object's reader (empty when the key is absent).
     mutating func object(_ key: String) -> ObjectReader {
-        ObjectReader(value(key), keyPath: path(key), sink: sink)
+        ObjectReader(value(key), keyPath: path(key), context: context)
     }
 
-    /// Keys EMQX accepts that emqxctl's runtime ignores: each present one gets a note.
-    mutating func noEffect(_ keys: [String], why: String = "emqxctl's runtime has no equivalent") {
+    /// Keys EMQX accepts that `serve` does not apply: each one written gets a diagnostic that
+    /// says so, a note for harmless tuning and a warning for anything a user relies on (for
+    /// security, or to bound load). Nothing accepted goes silently unenforced. With `when`
+    /// false (a value that asks for nothing serve lacks, such as `proxy_protocol = false`),
+    /// nothing is reported.
+    mutating func notApplied(_ keys: [String], _ severity: Diagnostic.Severity = .note, why: String, when: Bool = true) {
         for key in keys {
-            guard let value = value(key) else { continue }
-            sink.report(.noEffect, .note, keyLocation(key) ?? value.location, path(key), "accepted, but has no effect: \(why)")
+            context.ledger.record(path(key), .notApplied(severity))
+            guard let value = lookUp(key), when else { continue }
+            sink.report(
+                .noEffect, severity, keyLocation(key) ?? value.location, path(key), "accepted, but serve does not apply it: \(why)")
         }
     }
 
-    /// Declares keys that are read elsewhere or deliberately passed over.
+    /// Declares keys that are read elsewhere (by another reader of the same object).
     mutating func declare(_ keys: [String]) { declared.append(contentsOf: keys) }
 
     /// Reports every key that nothing declared.

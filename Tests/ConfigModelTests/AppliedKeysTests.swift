@@ -1,0 +1,121 @@
+import Testing
+
+@testable import ConfigModel
+
+/// Nothing accepted that is not enforced: every key the config model reads is either applied
+/// by `serve` (the list below, each with the tests that show it) or declared not applied, in
+/// which case `config check` says so when the key is written (a note for tuning, a warning
+/// for what users rely on). A key added to the model in neither group fails this test.
+@Suite struct AppliedKeysTests {
+    /// Every key serve applies, as schema paths (`listeners.*.*` is any tcp or ssl listener),
+    /// with where it is shown.
+    static let applied: Set<String> = [
+        // Roots and the listener tree.
+        "listeners", "listeners.tcp", "listeners.ssl", "mqtt", "psk_authentication", "crl_cache",
+        // ServeTests, TLSServeTests, ListenerControlsServeTests (access_rules, max_connections).
+        "listeners.*.*.enable", "listeners.*.*.bind", "listeners.*.*.max_connections", "listeners.*.*.access_rules",
+        // TCPOptionsServeTests: socket options seen with ss, nolinger as a reset, send_timeout
+        // closing a client that stopped reading (high_watermark is its threshold).
+        "listeners.*.*.tcp_options", "listeners.*.*.tcp_options.backlog", "listeners.*.*.tcp_options.reuseaddr",
+        "listeners.*.*.tcp_options.nodelay", "listeners.*.*.tcp_options.recbuf", "listeners.*.*.tcp_options.sndbuf",
+        "listeners.*.*.tcp_options.keepalive", "listeners.*.*.tcp_options.nolinger", "listeners.*.*.tcp_options.send_timeout",
+        "listeners.*.*.tcp_options.high_watermark",
+        // TLSServeTests (versions, ciphers, verify, files, password), TLSSessionResumptionTests,
+        // TimeoutServeTests (handshake_timeout), TCPOptionsServeTests (dhfile).
+        "listeners.*.*.ssl_options", "listeners.*.*.ssl_options.certfile", "listeners.*.*.ssl_options.keyfile",
+        "listeners.*.*.ssl_options.cacertfile", "listeners.*.*.ssl_options.password", "listeners.*.*.ssl_options.verify",
+        "listeners.*.*.ssl_options.fail_if_no_peer_cert", "listeners.*.*.ssl_options.depth", "listeners.*.*.ssl_options.versions",
+        "listeners.*.*.ssl_options.ciphers", "listeners.*.*.ssl_options.honor_cipher_order",
+        "listeners.*.*.ssl_options.secure_renegotiate", "listeners.*.*.ssl_options.client_renegotiation",
+        "listeners.*.*.ssl_options.reuse_sessions", "listeners.*.*.ssl_options.session_tickets",
+        "listeners.*.*.ssl_options.handshake_timeout", "listeners.*.*.ssl_options.dhfile",
+        // OCSPStaplingServeTests, CRLServeTests.
+        "listeners.*.*.ssl_options.ocsp", "listeners.*.*.ssl_options.ocsp.enable_ocsp_stapling",
+        "listeners.*.*.ssl_options.ocsp.responder_url", "listeners.*.*.ssl_options.ocsp.issuer_pem",
+        "listeners.*.*.ssl_options.ocsp.refresh_interval", "listeners.*.*.ssl_options.ocsp.refresh_http_timeout",
+        "listeners.*.*.ssl_options.enable_crl_check", "listeners.*.*.ssl_options.crlfile", "listeners.*.*.ssl_options.crl_unavailable",
+        "crl_cache.refresh_interval", "crl_cache.http_timeout", "crl_cache.capacity",
+        // TLSPSKServeTests, PSKCommandTests.
+        "psk_authentication.enable", "psk_authentication.init_file", "psk_authentication.separator",
+        "psk_authentication.chunk_size", "psk_authentication.secret_encoding",
+        // paho_features.py (ServeTests), protocol_limits.py, timeouts.py, BrokerTests.
+        "mqtt.idle_timeout", "mqtt.max_packet_size", "mqtt.max_clientid_len", "mqtt.max_topic_levels", "mqtt.max_qos_allowed",
+        "mqtt.max_topic_alias", "mqtt.retain_available", "mqtt.wildcard_subscription", "mqtt.shared_subscription",
+        "mqtt.server_keepalive", "mqtt.keepalive_multiplier", "mqtt.max_inflight", "mqtt.retry_interval", "mqtt.max_awaiting_rel",
+        "mqtt.await_rel_timeout", "mqtt.session_expiry_interval", "mqtt.max_mqueue_len", "mqtt.mqueue_store_qos0",
+        "mqtt.upgrade_qos", "mqtt.ignore_loop_deliver", "mqtt.strict_mode",
+    ]
+
+    /// A config that makes the model look for every key it knows: an ssl listener with an
+    /// ocsp block, and every root it reads.
+    static let everything = """
+        listeners.tcp.default { bind = "127.0.0.1:1883" }
+        listeners.ssl.default { bind = 8883, ssl_options { ocsp { enable_ocsp_stapling = false } } }
+        listeners.ws.default { bind = 8083 }
+        listeners.quic.default { bind = 14567 }
+        mqtt {}
+        psk_authentication {}
+        crl_cache {}
+        authentication = [{ mechanism = password_based, backend = http, ssl { enable = true } }]
+        """
+
+    /// The schema path of a key path: the type and name of a tcp or ssl listener become `*`.
+    static func schemaPath(_ path: String) -> String? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.first == "listeners", parts.count >= 2 else { return path }
+        // ws, wss and quic listeners are not served: config check says so of each as a whole.
+        guard parts[1] == "tcp" || parts[1] == "ssl" else { return nil }
+        guard parts.count >= 3 else { return path }
+        return (["listeners", "*", "*"] + parts.dropFirst(3)).joined(separator: ".")
+    }
+
+    @Test func everyKeyIsAppliedOrReportedAsNotApplied() throws {
+        let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
+        let modelled: Set<String> = ["listeners", "mqtt", "psk_authentication", "crl_cache"]
+        var seen: Set<String> = []
+        for (path, status) in result.ledger.entries {
+            guard modelled.contains(String(path.prefix { $0 != "." })), let schema = Self.schemaPath(path) else { continue }
+            seen.insert(schema)
+            switch status {
+            case .applied:
+                let listed = Self.applied.contains(schema)
+                #expect(listed, "\(schema) is read by the model but neither applied by serve nor reported")
+            case .notApplied(let severity):
+                let listed = Self.applied.contains(schema)
+                #expect(!listed, "\(schema) is listed as applied but declared not applied")
+                #expect(severity != .error)
+            }
+        }
+        let stale = Self.applied.subtracting(seen)
+        #expect(stale.isEmpty, "listed as applied but never read: \(stale.sorted())")
+        // A root the model does not read key by key is reported as a whole.
+        #expect(result.diagnostics.contains { $0.code == .rootNotChecked && $0.keyPath == "authentication" && $0.severity == .warning })
+    }
+
+    /// Each key declared not applied is reported when written, with its severity.
+    @Test func writtenKeysThatAreNotAppliedAreReported() throws {
+        let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
+        let notApplied = result.ledger.entries.compactMap { path, status -> (String, Diagnostic.Severity)? in
+            guard case .notApplied(let severity) = status, path.hasPrefix("listeners.tcp.default.") || path.hasPrefix("mqtt.") else {
+                return nil
+            }
+            return (path, severity)
+        }
+        #expect(notApplied.count > 20)
+        for (path, severity) in notApplied {
+            let (parent, key) =
+                path.hasPrefix("mqtt.")
+                ? ("mqtt", String(path.dropFirst(5)))
+                : ("listeners.tcp.default", path.split(separator: ".").dropFirst(3).joined(separator: "."))
+            // A value that asks for something: true for flags, a name or a number otherwise.
+            let value =
+                ["proxy_protocol", "enable_authn", "tcp_options.send_timeout_close", "mqtt.exclusive_subscription"].contains(key)
+                ? "true" : "\"x\""
+            let text = key == "tcp_options.send_timeout_close" ? "\(parent).\(key) = false" : "\(parent).\(key) = \(value)"
+            let written = ConfigLoader(environment: [:]).load(
+                text: text + "\nlisteners.ssl.default = marked_for_deletion\n", path: "emqx.conf")
+            let said = written.diagnostics.filter { $0.code == .noEffect && $0.keyPath == path }
+            #expect(said.map(\.severity) == [severity], "\(text): \(written.diagnostics)")
+        }
+    }
+}
