@@ -17,6 +17,12 @@ let strictSwift: [SwiftSetting] = [
 
 let strictC: [CSetting] = [.unsafeFlags(["-Wall", "-Werror"])]
 
+/// A SwiftNIO module.
+func nio(_ name: String) -> Target.Dependency { .product(name: name, package: "swift-nio") }
+
+/// swift-log.
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "emqxctl",
     platforms: [.macOS(.v15)],
@@ -24,7 +30,7 @@ let package = Package(
         .executable(name: "emqxctl", targets: ["emqxctl"]),
         // For the fuzz package in FuzzTesting/, which drives the parsers from outside.
         .library(name: "ConfigModel", targets: ["ConfigModel"]),
-        .library(name: "BrokerRuntime", targets: ["BrokerRuntime"]),
+        .library(name: "MQTTCore", targets: ["MQTTCore"]),
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.
@@ -61,12 +67,35 @@ let package = Package(
             dependencies: ["CSQLite", "CSQLiteShims"],
             swiftSettings: strictSwift
         ),
+        // MARK: The broker, in layers (docs/architecture.md): each depends only on those above it.
+        // MQTT's wire format and topic matching: values and pure parsers on ByteBuffer.
+        .target(name: "MQTTCore", dependencies: [nio("NIOCore")], swiftSettings: strictSwift),
+        // Sessions, routing and delivery: the broker's protocol logic, with no sockets.
+        .target(
+            name: "BrokerCore", dependencies: ["MQTTCore", "ConfigModel", nio("NIOCore"), log], swiftSettings: strictSwift),
+        // TLS on NIO over OpenSSL: the only broker-side C import.
+        .target(
+            name: "BrokerTLS",
+            dependencies: ["ConfigModel", "CertTools", "COpenSSL", "COpenSSLShims", nio("NIOCore")],
+            swiftSettings: strictSwift
+        ),
+        // What serve checks before it binds, shared with config check: files, keys, chains, ciphers.
+        .target(name: "ConfigPreflight", dependencies: ["ConfigModel", "CertTools"], swiftSettings: strictSwift),
+        // OCSP stapling and CRLs over HTTP, feeding BrokerTLS; and config check --probe.
+        .target(
+            name: "Revocation",
+            dependencies: ["BrokerTLS", "ConfigModel", "CertTools", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"), log],
+            swiftSettings: strictSwift
+        ),
+        // The load generator behind `emqxctl bench`, on the broker's own codec and TLS.
+        .target(
+            name: "MQTTBench", dependencies: ["MQTTCore", "BrokerTLS", "ConfigModel", nio("NIOCore"), nio("NIOPosix")],
+            swiftSettings: strictSwift),
+        // Listeners and connections: puts the layers above on NIO.
         .target(
             name: "BrokerRuntime",
             dependencies: [
-                "ConfigModel", "CertTools", "COpenSSL", "COpenSSLShims", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "MQTTCore", "BrokerCore", "BrokerTLS", "Revocation", "ConfigModel", "CertTools", nio("NIOCore"), nio("NIOPosix"), log,
             ],
             swiftSettings: strictSwift
         ),
@@ -75,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "emqxctl",
             dependencies: [
-                "CertTools", "ConfigModel", "PSKStore", "BrokerRuntime",
+                "CertTools", "ConfigModel", "ConfigPreflight", "PSKStore", "BrokerTLS", "Revocation", "MQTTBench", "BrokerRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,15 +117,25 @@ let package = Package(
         .testTarget(name: "CertToolsTests", dependencies: ["CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], exclude: ["Fixtures"], swiftSettings: strictSwift),
         .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore", "EmqxTestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore", nio("NIOCore")], swiftSettings: strictSwift),
         .testTarget(
-            name: "BrokerRuntimeTests",
+            name: "BrokerCoreTests", dependencies: ["BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "BrokerTLSTests",
+            dependencies: ["BrokerTLS", "CertTools", "ConfigModel", "EmqxTestSupport", nio("NIOCore"), nio("NIOEmbedded"), log],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "ConfigPreflightTests", dependencies: ["ConfigPreflight", "ConfigModel", "CertTools", "EmqxTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "RevocationTests",
             dependencies: [
-                "BrokerRuntime", "ConfigModel", "CertTools", "EmqxTestSupport", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                "Revocation", "BrokerTLS", "CertTools", "ConfigModel", "EmqxTestSupport", nio("NIOCore"), nio("NIOEmbedded"), log,
             ],
-            exclude: ["Fixtures"],
-            swiftSettings: strictSwift
-        ),
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "BrokerRuntimeTests", dependencies: ["BrokerRuntime", "ConfigModel", nio("NIOCore"), log], swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(
             name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "PSKStore", "EmqxTestSupport"], exclude: ["Clients"],

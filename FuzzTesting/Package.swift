@@ -22,7 +22,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzMQTTDecoder",
             dependencies: [
-                "CFuzzerDriver", .product(name: "BrokerRuntime", package: "emqxctl"),
+                "CFuzzerDriver", .product(name: "MQTTCore", package: "emqxctl"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

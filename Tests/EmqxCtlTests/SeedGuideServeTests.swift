@@ -6,7 +6,7 @@ import Testing
 /// ephemeral loopback port), with the clients the guide's readers use.
 @Suite(.serialized) struct SeedGuideServeTests {
     static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("BrokerRuntimeTests/Fixtures/seed")
+        .appendingPathComponent("ConfigPreflightTests/Fixtures/seed")
 
     /// A guide block without its `...` elisions (they stand for defaults).
     static func block(_ name: String) throws -> String {

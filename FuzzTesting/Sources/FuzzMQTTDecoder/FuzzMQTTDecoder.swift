@@ -1,5 +1,5 @@
-import BrokerRuntime
 import CFuzzerDriver
+import MQTTCore
 import NIOCore
 
 /// The MQTT parser on arbitrary bytes, as a server sees them (CONNECT first, then whatever

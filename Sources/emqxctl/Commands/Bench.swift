@@ -1,6 +1,7 @@
 import ArgumentParser
-import BrokerRuntime
 import Foundation
+import MQTTBench
+import MQTTCore
 
 extension EmqxCtl {
     /// `emqxctl bench conn|pub|sub`: a load generator on the broker's own codec; `bench

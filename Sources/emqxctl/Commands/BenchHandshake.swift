@@ -1,7 +1,8 @@
 import ArgumentParser
-import BrokerRuntime
+import BrokerTLS
 import ConfigModel
 import Foundation
+import MQTTBench
 
 extension EmqxCtl.Bench {
     /// `emqxctl bench handshake`: what a listener's TLS costs per full handshake, without the

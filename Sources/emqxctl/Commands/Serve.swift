@@ -1,7 +1,9 @@
 import ArgumentParser
 import BrokerRuntime
+import BrokerTLS
 import CertTools
 import ConfigModel
+import ConfigPreflight
 import Dispatch
 import Foundation
 import Logging

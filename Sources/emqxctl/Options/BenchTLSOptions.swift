@@ -1,5 +1,5 @@
 import ArgumentParser
-import BrokerRuntime
+import BrokerTLS
 import ConfigModel
 import Foundation
 import PSKStore

@@ -1,4 +1,4 @@
-import BrokerRuntime
+import BrokerTLS
 import Dispatch
 import Logging
 import PSKStore

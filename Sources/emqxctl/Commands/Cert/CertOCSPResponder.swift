@@ -1,8 +1,8 @@
 import ArgumentParser
-import BrokerRuntime
 import CertTools
 import Foundation
 import Logging
+import Revocation
 
 extension EmqxCtl.Cert {
     /// `emqxctl cert ocsp-responder`: answer OCSP requests for a CA folder.

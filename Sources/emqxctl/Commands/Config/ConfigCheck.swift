@@ -1,7 +1,8 @@
 import ArgumentParser
-import BrokerRuntime
 import ConfigModel
+import ConfigPreflight
 import Foundation
+import Revocation
 
 extension EmqxCtl.Config {
     /// `emqxctl config check`: every problem, located, before deploy.

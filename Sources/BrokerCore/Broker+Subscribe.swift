@@ -1,0 +1,56 @@
+import ConfigModel
+package import MQTTCore
+import NIOCore
+
+extension Broker {
+    /// SUBSCRIBE (§3.8.4): each filter checked and granted, then retained messages.
+    package func subscribe(_ packet: SubscribePacket, from session: Session, connection: any MQTTConnection) {
+        var codes: [ReasonCode] = []
+        var retainedToSend: [(ApplicationMessage, Int?)] = []
+        let identifier = packet.properties.subscriptionIdentifiers.first
+        for var subscription in packet.subscriptions {
+            guard let parsed = try? SubscriptionTree<String>.ParsedFilter(subscription.topicFilter) else {
+                codes.append(.topicFilterInvalid)
+                continue
+            }
+            if parsed.shareGroup != nil && !config.sharedSubscription {
+                codes.append(.sharedSubscriptionsNotSupported)
+                continue
+            }
+            if parsed.filter.hasWildcards && !config.wildcardSubscription {
+                codes.append(.wildcardSubscriptionsNotSupported)
+                continue
+            }
+            if parsed.filter.levels.count > config.maxTopicLevels || (parsed.shareGroup != nil && subscription.noLocal) {
+                codes.append(.topicFilterInvalid)
+                continue
+            }
+            subscription.qos = QoS(rawValue: min(subscription.qos.rawValue, UInt8(config.maxQoSAllowed)))!
+            let isNew = subscriptions.subscribe(session.clientID, parsed, options: subscription, identifier: identifier)
+            session.subscriptions[subscription.topicFilter] = (subscription, identifier)
+            codes.append(ReasonCode(rawValue: subscription.qos.rawValue))
+            let wantsRetained = subscription.retainHandling == 0 || (subscription.retainHandling == 1 && isNew)
+            if parsed.shareGroup == nil && wantsRetained {
+                for message in retained.values where parsed.filter.matches(message.topic) {
+                    var copy = message
+                    copy.qos = min(message.qos, subscription.qos)
+                    retainedToSend.append((copy, identifier))
+                }
+            }
+        }
+        send(.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection)
+        for (message, identifier) in retainedToSend {
+            deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [])
+        }
+    }
+
+    /// UNSUBSCRIBE (§3.10.4).
+    package func unsubscribe(_ packet: UnsubscribePacket, from session: Session, connection: any MQTTConnection) {
+        let codes = packet.topicFilters.map { filter -> ReasonCode in
+            guard let parsed = try? SubscriptionTree<String>.ParsedFilter(filter) else { return .topicFilterInvalid }
+            session.subscriptions[filter] = nil
+            return subscriptions.unsubscribe(session.clientID, parsed) ? .success : .noSubscriptionExisted
+        }
+        send(.unsuback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection)
+    }
+}

@@ -1,0 +1,173 @@
+import BrokerCore
+public import BrokerTLS
+import CertTools
+public import ConfigModel
+import Foundation
+public import Logging
+import MQTTCore
+public import NIOCore
+import NIOPosix
+import Revocation
+
+/// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
+/// per enabled tcp or ssl listener.
+public final class BrokerServer: @unchecked Sendable {
+    private let config: BrokerConfig
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let broker: NIOLoopBound<Broker>
+    private var channels: [(id: String, channel: any Channel)] = []
+    private var listenerStates: [NIOLoopBound<ListenerState>] = []
+    private var staplers: [NIOLoopBound<OCSPStapler>] = []
+    private var crlCaches: [CRLCache] = []
+
+    private let pskResolver: (any PSKResolver)?
+
+    /// `pskResolver` answers PSK identities on ssl listeners when PSK is enabled.
+    public init(config: BrokerConfig, logger: Logger, pskResolver: (any PSKResolver)? = nil) {
+        self.config = config
+        self.logger = logger
+        self.pskResolver = pskResolver
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let mqtt = config.mqtt
+        // NIOLoopBound values are made on their loop. submit fails only on a loop that has
+        // shut down, and this group was created just above.
+        broker = try! loop.submit { NIOLoopBound(Broker(config: mqtt, eventLoop: loop, logger: logger), eventLoop: loop) }.wait()
+    }
+
+    /// Binds every served listener; returns each listener's id and bound address (port 0 in a
+    /// config binds an ephemeral port, which tests use).
+    public func start() throws -> [(id: String, address: SocketAddress)] {
+        var bound: [(String, SocketAddress)] = []
+        for listener in config.servedListeners {
+            let staple = try listener.sslOptions.flatMap { try startOCSPStapling(listener.id, $0) }
+            let crls = try listener.sslOptions.flatMap { try startCRLCache(listener.id, $0) }
+            let tls = try listener.sslOptions.map {
+                try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple, crls: crls)
+            }
+            let channel = try bind(listener, tls: tls).wait()
+            try channel.applyLinger(listener.tcpOptions)
+            channels.append((listener.id, channel))
+            let address = channel.localAddress!
+            logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
+            bound.append((listener.id, address))
+        }
+        if config.servedListeners.contains(where: { $0.sslOptions != nil }) { try scheduleHeapTrim() }
+        return bound
+    }
+
+    /// The staple of a listener with `ocsp.enable_ocsp_stapling`, with its stapler started:
+    /// the first fetch runs now, so a staple is served within seconds of start-up.
+    private func startOCSPStapling(_ id: String, _ options: SSLOptions) throws -> OCSPStaple? {
+        guard let ocsp = options.ocsp, ocsp.enableOCSPStapling, let responder = ocsp.responderURL, let issuerPath = ocsp.issuerPEM else {
+            return nil
+        }
+        guard let url = HTTPURL(responder.value) else {
+            throw TLSError("\(id): ocsp.responder_url \(responder.value) is not an http URL")
+        }
+        let certificate = try CryptoFile.certificates(path: resolve(options.certfile.value))[0]
+        let issuer = try CryptoFile.certificates(path: resolve(issuerPath.value))[0]
+        let loop = broker.eventLoop
+        let logger = self.logger
+        let staple = OCSPStaple()
+        let stapler = try loop.submit {
+            let stapler = try OCSPStapler(
+                listenerID: id, certificate: certificate, issuer: issuer, responder: url,
+                refreshInterval: TimeInterval(ocsp.refreshInterval.milliseconds) / 1000,
+                timeout: .milliseconds(Int64(ocsp.refreshHTTPTimeout.milliseconds)), staple: staple, eventLoop: loop, logger: logger)
+            stapler.start()
+            return NIOLoopBound(stapler, eventLoop: loop)
+        }.wait()
+        staplers.append(stapler)
+        return staple
+    }
+
+    /// The CRL cache of a listener with `enable_crl_check` (and verify_peer), started: it loads
+    /// crlfile now and fetches distribution points as handshakes meet them.
+    private func startCRLCache(_ id: String, _ options: SSLOptions) throws -> CRLCache? {
+        guard options.enableCRLCheck, options.verify == .verifyPeer else { return nil }
+        let authorities = options.cacertfile.value.isEmpty ? [] : try CryptoFile.certificates(path: resolve(options.cacertfile.value))
+        let loop = broker.eventLoop
+        let cache = CRLCache(
+            listenerID: id, authorities: authorities, settings: config.crlCache, crlfile: options.crlfile.map { resolve($0.value) },
+            eventLoop: loop, logger: logger)
+        try loop.submit { cache.start() }.wait()
+        crlCaches.append(cache)
+        logger.notice("CRL checks on \(id): client certificates need a current CRL (crl_unavailable = \(options.crlUnavailable.rawValue))")
+        return cache
+    }
+
+    /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
+    private func scheduleHeapTrim() throws {
+        let loop = broker.eventLoop
+        let trimmer = try loop.submit { NIOLoopBound(HeapTrimmer(), eventLoop: loop) }.wait()
+        let states = listenerStates
+        loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
+            _ = trimmer.value.check(handshakes: states.reduce(0) { $0 + $1.value.handshakes })
+        }
+    }
+
+    /// Where relative certificate paths are read from.
+    public var workingDirectory = FileManager.default.currentDirectoryPath
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
+    }
+
+    /// Throws rather than crashes when called after `shutdown()`.
+    private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
+        let broker = self.broker
+        let loop = broker.eventLoop
+        let logger = self.logger
+        let state = try loop.submit { NIOLoopBound(ListenerState(listener, logger: logger), eventLoop: loop) }.wait()
+        listenerStates.append(state)
+        let tcp = listener.tcpOptions
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
+        let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
+        return ServerBootstrap(group: group)
+            .applying(tcp)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Set here, synchronously, rather than as childChannelOptions, which NIO
+                    // applies through a chain of futures for every connection.
+                    let options = channel.syncOptions
+                    try options?.setOption(.maxMessagesPerRead, value: 16)
+                    // Past tcp_options.high_watermark unsent, the connection is unwritable and
+                    // tcp_options.send_timeout starts (MQTTConnectionHandler).
+                    try options?.setOption(.writeBufferWaterMark, value: waterMark)
+                    // Each connection keeps its receive buffer: start small (an idle MQTT
+                    // connection reads PINGREQs) and let it grow for bursts.
+                    try options?.setOption(
+                        .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+                    if let tls {
+                        let handler = try TLSHandler(
+                            context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))
+                }
+            }
+            .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
+    }
+
+    /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every
+    /// connection, and stops the event loop.
+    public func shutdown() {
+        let loop = broker.eventLoop
+        try? loop.submit { [staplers, crlCaches] in
+            staplers.forEach { $0.value.stop() }
+            crlCaches.forEach { $0.stop() }
+        }.wait()
+        try? loop.flatSubmit { [channels] in
+            EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
+        }.wait()
+        try? loop.submit { [broker] in
+            let broker = broker.value
+            for session in broker.sessions.values {
+                session.connection?.close(reason: .serverShuttingDown)
+            }
+        }.wait()
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,86 @@
+import BrokerTLS
+import ConfigModel
+import Logging
+import NIOCore
+
+/// Per-listener state shared by its connections: who may connect (access_rules,
+/// max_connections), the connection count, the count of TLS handshakes, and the rate limit on
+/// connection-failure log lines. Confined to the broker's event loop.
+final class ListenerState {
+    let id: String
+    let maxConnections: Int?
+    let accessRules: [AccessRule]
+    /// How long a connection may go without being able to send (tcp_options.send_timeout).
+    let sendTimeout: TimeAmount
+    private(set) var connections = 0
+    /// TLS handshakes completed, for the heap trimmer.
+    private(set) var handshakes = 0
+    private var failureLog = LogRateLimiter()
+    let logger: Logger
+
+    init(
+        id: String, maxConnections: Int? = nil, accessRules: [AccessRule] = [], sendTimeout: TimeAmount = .seconds(15),
+        logger: Logger = Logger(label: "emqxctl.broker")
+    ) {
+        self.id = id
+        self.logger = logger
+        self.maxConnections = maxConnections
+        // The default `allow all` decides nothing: no rule to walk per connection.
+        self.accessRules = accessRules.allSatisfy { $0.action == .allow && $0.network == nil } ? [] : accessRules
+        self.sendTimeout = sendTimeout
+    }
+
+    convenience init(_ listener: ListenerConfig, logger: Logger) {
+        self.init(
+            id: listener.id, maxConnections: listener.maxConnections, accessRules: listener.accessRules,
+            sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), logger: logger)
+    }
+
+    enum Admission {
+        case admitted
+        /// A rule of access_rules denies the peer's address.
+        case denied(AccessRule)
+        case overCapacity
+    }
+
+    /// Whether a new connection from `peer` may stay: access_rules first (EMQX checks them at
+    /// accept), then max_connections. An admitted connection counts until `leave()`.
+    func admit(_ peer: SocketAddress?) -> Admission {
+        if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) { return .denied(rule) }
+        if let maxConnections, connections >= maxConnections { return .overCapacity }
+        connections += 1
+        return .admitted
+    }
+
+    func leave() { connections -= 1 }
+
+    /// `line` to log for a failed connection, or nil while this listener's failures are
+    /// over their rate limit.
+    func failureLine(_ line: String, at now: NIODeadline = .now()) -> String? {
+        failureLog.admit(at: now).map { LogRateLimiter.annotate(line, dropped: $0) }
+    }
+}
+
+/// The listener's side of TLS: handshakes counted, refusals logged in plain words (rate
+/// limited, so a fleet of misconfigured clients cannot flood the log).
+extension ListenerState: TLSServerObserver {
+    func handshakeCompleted() { handshakes += 1 }
+
+    func refused(_ reason: String, peer: SocketAddress?) {
+        logFailure("TLS handshake failed: \(reason)", peer: peer)
+    }
+
+    func acceptedWithoutCRL(_ reason: String, peer: SocketAddress?) {
+        logFailure("client accepted without a CRL check (crl_unavailable = fail_open): \(reason)", peer: peer)
+    }
+
+    func failed(_ error: TLSError, peer: SocketAddress?) {
+        logger.info("TLS error", metadata: ["listener": "\(id)", "peer": "\(peer?.logDescription ?? "?")", "reason": "\(error)"])
+    }
+
+    /// One warning, unless this listener's failure lines are over their rate limit.
+    func logFailure(_ line: String, peer: SocketAddress?) {
+        guard let line = failureLine(line) else { return }
+        logger.warning("\(line)", metadata: ["listener": "\(id)", "peer": "\(peer?.logDescription ?? "?")"])
+    }
+}

@@ -1,0 +1,33 @@
+internal import COpenSSL
+
+/// A listener's current OCSP response, stapled to every handshake whose ClientHello asks for
+/// one (status_request). The `OCSPStapler` writes it and OpenSSL's status callback reads it,
+/// both on the broker's event loop. nil means no valid response: handshakes go on without a
+/// staple (fail open). Sendable only so it can be handed to the loop: it is never touched
+/// anywhere else.
+package final class OCSPStaple: @unchecked Sendable {
+    package var der: [UInt8]?
+    package init() {}
+}
+
+/// OpenSSL's status callback, which finds the listener's `OCSPStaple` through the
+/// callback argument. The `TLSContext` keeps the staple alive.
+enum OCSPStapling {
+    static func install(_ staple: OCSPStaple, on context: OpaquePointer) {
+        // SSL_CTX_set_tlsext_status_cb and SSL_CTX_set_tlsext_status_arg are macros.
+        _ = SSL_CTX_callback_ctrl(
+            context, SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB, unsafeBitCast(statusCallback, to: (@convention(c) () -> Void).self))
+        _ = SSL_CTX_ctrl(context, SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG, 0, Unmanaged.passUnretained(staple).toOpaque())
+    }
+}
+
+/// Hands OpenSSL a copy of the staple, which it frees; NOACK sends none.
+private let statusCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32 = { ssl, argument in
+    guard let ssl, let argument else { return SSL_TLSEXT_ERR_NOACK }
+    let staple = Unmanaged<OCSPStaple>.fromOpaque(argument).takeUnretainedValue()
+    guard let der = staple.der, !der.isEmpty, let copy = CRYPTO_malloc(der.count, #fileID, #line) else { return SSL_TLSEXT_ERR_NOACK }
+    der.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: der.count) }
+    // SSL_set_tlsext_status_ocsp_resp (a macro): the SSL owns the copy from here on.
+    _ = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP, der.count, copy)
+    return SSL_TLSEXT_ERR_OK
+}
