@@ -76,7 +76,7 @@ let package = Package(
         // TLS on NIO over OpenSSL: the only broker-side C import.
         .target(
             name: "BrokerTLS",
-            dependencies: ["ConfigModel", "CertTools", "COpenSSL", "COpenSSLShims", nio("NIOCore")],
+            dependencies: ["ConfigModel", "ConfigPreflight", "CertTools", "COpenSSL", "COpenSSLShims", nio("NIOCore")],
             swiftSettings: strictSwift
         ),
         // What serve checks before it binds, shared with config check: files, keys, chains, ciphers.
@@ -84,18 +84,21 @@ let package = Package(
         // OCSP stapling and CRLs over HTTP, feeding BrokerTLS; and config check --probe.
         .target(
             name: "Revocation",
-            dependencies: ["BrokerTLS", "ConfigModel", "CertTools", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"), log],
+            dependencies: [
+                "BrokerTLS", "ConfigPreflight", "ConfigModel", "CertTools", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"), log,
+            ],
             swiftSettings: strictSwift
         ),
         // The load generator behind `emqxctl bench`, on the broker's own codec and TLS.
         .target(
-            name: "MQTTBench", dependencies: ["MQTTCore", "BrokerTLS", "ConfigModel", nio("NIOCore"), nio("NIOPosix")],
+            name: "MQTTBench", dependencies: ["MQTTCore", "BrokerTLS", "ConfigPreflight", "ConfigModel", nio("NIOCore"), nio("NIOPosix")],
             swiftSettings: strictSwift),
         // Listeners and connections: puts the layers above on NIO.
         .target(
             name: "BrokerRuntime",
             dependencies: [
-                "MQTTCore", "BrokerCore", "BrokerTLS", "Revocation", "ConfigModel", "CertTools", nio("NIOCore"), nio("NIOPosix"), log,
+                "MQTTCore", "BrokerCore", "BrokerTLS", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools", nio("NIOCore"),
+                nio("NIOPosix"), log,
             ],
             swiftSettings: strictSwift
         ),

@@ -2,6 +2,7 @@ import BrokerCore
 public import BrokerTLS
 import CertTools
 public import ConfigModel
+public import ConfigPreflight
 import Foundation
 public import Logging
 import MQTTCore
@@ -21,13 +22,23 @@ public final class BrokerServer: @unchecked Sendable {
     private var staplers: [NIOLoopBound<OCSPStapler>] = []
     private var crlCaches: [CRLCache] = []
 
+    private let material: [String: ListenerMaterial]
     private let pskResolver: (any PSKResolver)?
+    private let paths: PathResolver
 
-    /// `pskResolver` answers PSK identities on ssl listeners when PSK is enabled.
-    public init(config: BrokerConfig, logger: Logger, pskResolver: (any PSKResolver)? = nil) {
+    /// Serves `config` with the files preflight read for it (`PreflightReport.material`, by
+    /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
+    /// read again. `pskResolver` answers PSK identities on ssl listeners when PSK is enabled;
+    /// relative crlfile paths are resolved by `paths`.
+    public init(
+        config: BrokerConfig, material: [String: ListenerMaterial], logger: Logger, pskResolver: (any PSKResolver)? = nil,
+        paths: PathResolver = PathResolver()
+    ) {
         self.config = config
+        self.material = material
         self.logger = logger
         self.pskResolver = pskResolver
+        self.paths = paths
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let mqtt = config.mqtt
@@ -41,10 +52,12 @@ public final class BrokerServer: @unchecked Sendable {
     public func start() throws -> [(id: String, address: SocketAddress)] {
         var bound: [(String, SocketAddress)] = []
         for listener in config.servedListeners {
-            let staple = try listener.sslOptions.flatMap { try startOCSPStapling(listener.id, $0) }
-            let crls = try listener.sslOptions.flatMap { try startCRLCache(listener.id, $0) }
-            let tls = try listener.sslOptions.map {
-                try TLSContext.server($0, workingDirectory: workingDirectory, psk: pskResolver, staple: staple, crls: crls)
+            var tls: TLSContext?
+            if let options = listener.sslOptions {
+                guard let material = material[listener.id] else { throw PreflightMissing(listenerID: listener.id) }
+                let staple = try startOCSPStapling(listener.id, options, material)
+                let crls = try startCRLCache(listener.id, options, material)
+                tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: staple, crls: crls)
             }
             let channel = try bind(listener, tls: tls).wait()
             try channel.applyLinger(listener.tcpOptions)
@@ -59,21 +72,17 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// The staple of a listener with `ocsp.enable_ocsp_stapling`, with its stapler started:
     /// the first fetch runs now, so a staple is served within seconds of start-up.
-    private func startOCSPStapling(_ id: String, _ options: SSLOptions) throws -> OCSPStaple? {
-        guard let ocsp = options.ocsp, ocsp.enableOCSPStapling, let responder = ocsp.responderURL, let issuerPath = ocsp.issuerPEM else {
-            return nil
-        }
-        guard let url = HTTPURL(responder.value) else {
-            throw TLSError("\(id): ocsp.responder_url \(responder.value) is not an http URL")
-        }
-        let certificate = try CryptoFile.certificates(path: resolve(options.certfile.value))[0]
-        let issuer = try CryptoFile.certificates(path: resolve(issuerPath.value))[0]
+    private func startOCSPStapling(_ id: String, _ options: SSLOptions, _ material: ListenerMaterial) throws -> OCSPStaple? {
+        guard let ocsp = options.ocsp, ocsp.enableOCSPStapling, let responder = ocsp.responderURL.flatMap({ HTTPURL($0.value) }),
+            let issuer = material.ocspIssuer
+        else { return nil }
+        let certificate = material.chain[0]
         let loop = broker.eventLoop
         let logger = self.logger
         let staple = OCSPStaple()
         let stapler = try loop.submit {
             let stapler = try OCSPStapler(
-                listenerID: id, certificate: certificate, issuer: issuer, responder: url,
+                listenerID: id, certificate: certificate, issuer: issuer, responder: responder,
                 refreshInterval: TimeInterval(ocsp.refreshInterval.milliseconds) / 1000,
                 timeout: .milliseconds(Int64(ocsp.refreshHTTPTimeout.milliseconds)), staple: staple, eventLoop: loop, logger: logger)
             stapler.start()
@@ -85,12 +94,12 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// The CRL cache of a listener with `enable_crl_check` (and verify_peer), started: it loads
     /// crlfile now and fetches distribution points as handshakes meet them.
-    private func startCRLCache(_ id: String, _ options: SSLOptions) throws -> CRLCache? {
+    private func startCRLCache(_ id: String, _ options: SSLOptions, _ material: ListenerMaterial) throws -> CRLCache? {
         guard options.enableCRLCheck, options.verify == .verifyPeer else { return nil }
-        let authorities = options.cacertfile.value.isEmpty ? [] : try CryptoFile.certificates(path: resolve(options.cacertfile.value))
         let loop = broker.eventLoop
         let cache = CRLCache(
-            listenerID: id, authorities: authorities, settings: config.crlCache, crlfile: options.crlfile.map { resolve($0.value) },
+            listenerID: id, authorities: material.authorities, settings: config.crlCache,
+            crlfile: options.crlfile.map { paths.absolute($0.value) },
             eventLoop: loop, logger: logger)
         try loop.submit { cache.start() }.wait()
         crlCaches.append(cache)
@@ -106,13 +115,6 @@ public final class BrokerServer: @unchecked Sendable {
         loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
             _ = trimmer.value.check(handshakes: states.reduce(0) { $0 + $1.value.handshakes })
         }
-    }
-
-    /// Where relative certificate paths are read from.
-    public var workingDirectory = FileManager.default.currentDirectoryPath
-
-    private func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
     }
 
     /// Throws rather than crashes when called after `shutdown()`.
@@ -170,4 +172,11 @@ public final class BrokerServer: @unchecked Sendable {
         }.wait()
         try? group.syncShutdownGracefully()
     }
+}
+
+/// A served ssl listener without the material preflight loads: `serve` must run preflight,
+/// and refuse to start on its errors, before it binds.
+struct PreflightMissing: Error, CustomStringConvertible {
+    let listenerID: String
+    var description: String { "\(listenerID): no certificate and key from preflight (it found errors, or did not run)" }
 }

@@ -2,7 +2,7 @@ internal import COpenSSL
 internal import COpenSSLShims
 import CertTools
 package import ConfigModel
-import Foundation
+package import ConfigPreflight
 
 /// An `SSL_CTX` built from a listener's `ssl_options`: exactly the configured versions and
 /// ciphers, the certificate chain and key, and client verification. Immutable once built, so
@@ -20,61 +20,20 @@ package final class TLSContext: @unchecked Sendable {
 
     deinit { SSL_CTX_free(context) }
 
-    /// Builds the context; paths are relative to `workingDirectory`. Preflight has already
-    /// checked the files, so failures here are unexpected and carry OpenSSL's reasons.
+    /// Builds a listener's context from its `ssl_options` and the files preflight read and
+    /// checked (`material`): no file is read here. Failures are unexpected after preflight,
+    /// and carry OpenSSL's reasons.
     package static func server(
-        _ options: SSLOptions, workingDirectory: String, psk: (any PSKResolver)? = nil, staple: OCSPStaple? = nil,
+        _ options: SSLOptions, material: ListenerMaterial, psk: (any PSKResolver)? = nil, staple: OCSPStaple? = nil,
         crls: (any CRLSource)? = nil
     ) throws -> TLSContext {
         ERR_clear_error()
         guard let handle = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
         let tls = TLSContext(context: handle)
-        func path(_ value: String) -> String { value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value) }
-
         try tls.setVersions(options.versions.value)
         try tls.setCiphers(options.ciphers.value, versions: options.versions.value, psk: psk != nil)
-
-        // The served chain: leaf first, then the intermediates, as certfile lists them.
-        let chain = try CryptoFile.certificates(path: path(options.certfile.value))
-        try chain[0].withUnsafeX509 { x509 in
-            guard SSL_CTX_use_certificate(handle, x509) == 1 else { throw TLSError.fromQueue("cannot use \(options.certfile.value)") }
-        }
-        for intermediate in chain.dropFirst() {
-            try intermediate.withUnsafeX509 { x509 in
-                X509_up_ref(x509)  // add_extra_chain_cert takes ownership
-                guard COpenSSLShims_SSL_CTX_add_extra_chain_cert(handle, x509) == 1 else {
-                    X509_free(x509)
-                    throw TLSError.fromQueue("cannot add an intermediate from \(options.certfile.value)")
-                }
-            }
-        }
-        let passphrase = try options.password.map { try Passphrase(try secret($0.value.value, workingDirectory: workingDirectory)) }
-        let key = try CryptoFile.privateKey(path: path(options.keyfile.value), passphrase: passphrase)
-        try key.withUnsafeEVPKey { evpKey in
-            guard SSL_CTX_use_PrivateKey(handle, evpKey) == 1, SSL_CTX_check_private_key(handle) == 1 else {
-                throw TLSError.fromQueue("the key in \(options.keyfile.value) does not match \(options.certfile.value)")
-            }
-        }
-
-        if !options.cacertfile.value.isEmpty {
-            let caPath = path(options.cacertfile.value)
-            guard SSL_CTX_load_verify_locations(handle, caPath, nil) == 1 else {
-                throw TLSError.fromQueue("cannot load \(options.cacertfile.value)")
-            }
-            if let names = SSL_load_client_CA_file(caPath) { SSL_CTX_set_client_CA_list(handle, names) }
-        }
-        if options.verify == .verifyPeer {
-            let mode = SSL_VERIFY_PEER | (options.failIfNoPeerCert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0)
-            SSL_CTX_set_verify(handle, mode, nil)
-            SSL_CTX_set_verify_depth(handle, Int32(clamping: options.depth))
-            if options.enableCRLCheck, let crls {
-                let box = CRLChecking.Box(cache: crls, policy: options.crlUnavailable)
-                tls.crlChecking = box
-                CRLChecking.install(box, on: handle, verifyMode: mode)
-            }
-        } else {
-            SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nil)
-        }
+        try tls.setCredentials(material, options)
+        tls.setPeerVerification(options, crls: crls)
 
         var flags: UInt64 = 0
         if options.honorCipherOrder { flags |= COpenSSLShims_SSL_OP_CIPHER_SERVER_PREFERENCE }
@@ -87,23 +46,71 @@ package final class TLSContext: @unchecked Sendable {
         }
         flags |= tls.configureResumption(options, psk: psk != nil)
         _ = SSL_CTX_set_options(handle, flags)
-        try tls.setDHParameters(options.dhfile.map { path($0.value) })
-        // A certfile holding the leaf alone gets its intermediates from cacertfile, found once
-        // here (the root left out) instead of by OpenSSL's auto-chaining, which runs a chain
-        // verification on every handshake. A certfile with intermediates is served as written.
-        // SSL_CTX_build_cert_chain and SSL_CTX_set_mode are macros over SSL_CTX_ctrl.
-        if chain.count == 1 {
-            let buildFlags = SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR
-            _ = SSL_CTX_ctrl(handle, SSL_CTRL_BUILD_CERT_CHAIN, Int(buildFlags), nil)
-        }
+        try tls.setDHParameters(material.dhParameters)
         // Each connection releases its record buffers once its handshake is done
-        // (TLSConnection.releaseHandshakeBuffers).
+        // (TLSConnection.releaseHandshakeBuffers). SSL_CTX_set_mode is a macro.
         _ = SSL_CTX_ctrl(handle, SSL_CTRL_MODE, Int(SSL_MODE_NO_AUTO_CHAIN), nil)
         if let staple {
             tls.ocspStaple = staple
             OCSPStapling.install(staple, on: handle)
         }
         return tls
+    }
+
+    /// The served chain and key, and cacertfile's CAs as trust anchors for client
+    /// certificates and as the CA names a CertificateRequest lists.
+    private func setCredentials(_ material: ListenerMaterial, _ options: SSLOptions) throws {
+        // The served chain: leaf first, then the intermediates, as certfile lists them.
+        try material.chain[0].withUnsafeX509 { x509 in
+            guard SSL_CTX_use_certificate(context, x509) == 1 else { throw TLSError.fromQueue("cannot use \(options.certfile.value)") }
+        }
+        for intermediate in material.chain.dropFirst() {
+            try intermediate.withUnsafeX509 { x509 in
+                X509_up_ref(x509)  // add_extra_chain_cert takes ownership
+                guard COpenSSLShims_SSL_CTX_add_extra_chain_cert(context, x509) == 1 else {
+                    X509_free(x509)
+                    throw TLSError.fromQueue("cannot add an intermediate from \(options.certfile.value)")
+                }
+            }
+        }
+        try material.privateKey.withUnsafeEVPKey { evpKey in
+            guard SSL_CTX_use_PrivateKey(context, evpKey) == 1, SSL_CTX_check_private_key(context) == 1 else {
+                throw TLSError.fromQueue("the key in \(options.keyfile.value) does not match \(options.certfile.value)")
+            }
+        }
+        let store = SSL_CTX_get_cert_store(context)
+        for authority in material.authorities {
+            try authority.withUnsafeX509 { x509 in
+                // Both take their own reference (the client CA list a copy of the name).
+                guard X509_STORE_add_cert(store, x509) == 1, SSL_CTX_add_client_CA(context, x509) == 1 else {
+                    throw TLSError.fromQueue("cannot trust \(authority.subject) from \(options.cacertfile.value)")
+                }
+            }
+        }
+        // A certfile holding the leaf alone gets its intermediates from cacertfile, found once
+        // here (the root left out) instead of by OpenSSL's auto-chaining, which runs a chain
+        // verification on every handshake. A certfile with intermediates is served as written.
+        // SSL_CTX_build_cert_chain is a macro over SSL_CTX_ctrl.
+        if material.chain.count == 1 {
+            let buildFlags = SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR
+            _ = SSL_CTX_ctrl(context, SSL_CTRL_BUILD_CERT_CHAIN, Int(buildFlags), nil)
+        }
+    }
+
+    /// `verify`, `fail_if_no_peer_cert`, `depth`, and CRL checks through `crls`.
+    private func setPeerVerification(_ options: SSLOptions, crls: (any CRLSource)?) {
+        guard options.verify == .verifyPeer else {
+            SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+            return
+        }
+        let mode = SSL_VERIFY_PEER | (options.failIfNoPeerCert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0)
+        SSL_CTX_set_verify(context, mode, nil)
+        SSL_CTX_set_verify_depth(context, Int32(clamping: options.depth))
+        if options.enableCRLCheck, let crls {
+            let box = CRLChecking.Box(cache: crls, policy: options.crlUnavailable)
+            crlChecking = box
+            CRLChecking.install(box, on: context, verifyMode: mode)
+        }
     }
 
     /// Resumption: by session ID from the cache when `reuse_sessions` (TLS 1.2, as in EMQX),
@@ -130,18 +137,17 @@ package final class TLSContext: @unchecked Sendable {
 
     /// The group for DHE suites: `dhfile`'s parameters, else OpenSSL's automatic choice (a
     /// group as strong as the certificate's key).
-    func setDHParameters(_ dhfile: String?) throws {
-        guard let dhfile else {
+    func setDHParameters(_ parameters: DHParameters?) throws {
+        guard let parameters else {
             _ = COpenSSLShims_SSL_CTX_set_dh_auto(context, 1)
             return
         }
-        let parameters = try DHParameters(path: dhfile)
         try parameters.withUnsafeEVPKey { key in
             EVP_PKEY_up_ref(key)  // set0 takes the reference
             ERR_clear_error()
             guard SSL_CTX_set0_tmp_dh_pkey(context, key) == 1 else {
                 EVP_PKEY_free(key)
-                throw TLSError.fromQueue("cannot use the DH parameters in \(dhfile)")
+                throw TLSError.fromQueue("cannot use the DH parameters of dhfile")
             }
         }
     }
@@ -197,14 +203,5 @@ package final class TLSContext: @unchecked Sendable {
         case .tlsv1_2: TLS1_2_VERSION
         case .tlsv1_3: TLS1_3_VERSION
         }
-    }
-
-    /// A password value: `file://PATH` reads it from PATH (trailing whitespace trimmed).
-    private static func secret(_ value: String, workingDirectory: String) throws -> String {
-        guard value.hasPrefix("file://") else { return value }
-        let file = String(value.dropFirst("file://".count))
-        let full = file.hasPrefix("/") ? file : (workingDirectory as NSString).appendingPathComponent(file)
-        guard let data = FileManager.default.contents(atPath: full) else { throw TLSError("cannot read the password file \(file)") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -10,9 +10,7 @@ struct FileContext {
     let owner: ListenerConfig?
 
     /// The absolute path for a configured one (relative paths start at the working directory).
-    func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (preflight.workingDirectory as NSString).appendingPathComponent(path)
-    }
+    func absolute(_ path: String) -> String { preflight.paths.absolute(path) }
 
     private func location(_ file: Located<String>) -> SourceLocation? { file.location ?? owner?.location }
 
@@ -29,7 +27,7 @@ struct FileContext {
         let path = absolute(file.value)
         guard FileManager.default.fileExists(atPath: path) else {
             let relative =
-                file.value.hasPrefix("/") ? "" : "; relative paths are read from the working directory \(preflight.workingDirectory)"
+                file.value.hasPrefix("/") ? "" : "; relative paths are read from the working directory \(preflight.paths.workingDirectory)"
             sink.report(
                 code, .error, location(file), file.keyPath,
                 "\(file.value) does not exist\(whereFrom(file))\(relative)",
@@ -92,7 +90,7 @@ struct FileContext {
         var passphrase: Passphrase?
         if let password {
             do {
-                passphrase = try Passphrase(try secretText(password))
+                passphrase = try Passphrase(try password.value.text(paths: preflight.paths))
             } catch {
                 sink.report(.keyPassword, .error, password.location, password.keyPath, "the password cannot be used: \(error)")
                 return nil
@@ -118,19 +116,4 @@ struct FileContext {
         }
         return nil
     }
-
-    /// A password's text; `file://PATH` reads it from PATH with trailing whitespace trimmed, as EMQX does.
-    private func secretText(_ password: Located<Secret>) throws -> String {
-        let value = password.value.value
-        guard value.hasPrefix("file://") else { return value }
-        let path = absolute(String(value.dropFirst("file://".count)))
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PasswordFileError(description: "the password file \(path) cannot be read")
-        }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
-private struct PasswordFileError: Error, CustomStringConvertible {
-    let description: String
 }

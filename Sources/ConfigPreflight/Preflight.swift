@@ -9,8 +9,9 @@ public import Foundation
 /// fixed time against files they made.
 public struct Preflight: Sendable {
     public var environment: [String: String]
-    /// Relative paths in the config are read from here, as EMQX reads them from its root.
-    public var workingDirectory: String
+    /// Relative paths in the config are read from its working directory, as EMQX reads them
+    /// from its root.
+    public var paths: PathResolver
     public var now: Date
     /// A leaf that expires sooner than this gets a warning. Default 30 days.
     public var expiryWarning: TimeInterval = 30 * 86400
@@ -23,19 +24,25 @@ public struct Preflight: Sendable {
         catalog: CipherSuiteCatalog = .linked
     ) {
         self.environment = environment
-        self.workingDirectory = workingDirectory
+        self.paths = PathResolver(workingDirectory: workingDirectory)
         self.now = now
         self.catalog = catalog
     }
 
     /// Every problem found, in no particular order (the renderer sorts).
-    public func run(_ config: BrokerConfig) -> [Diagnostic] {
+    public func run(_ config: BrokerConfig) -> [Diagnostic] { check(config).diagnostics }
+
+    /// Every problem found, and the files of each served ssl listener as they were read and
+    /// checked: what `serve` builds its TLS from, so nothing is read twice.
+    public func check(_ config: BrokerConfig) -> PreflightReport {
         let sink = DiagnosticSink()
+        var material: [String: ListenerMaterial] = [:]
         // Implicit ws/wss listeners are not served, and their default files are EMQX's
         // install layout, not the user's: checking them would only be noise.
         for listener in config.listeners where listener.enable && (listener.type.isServed || !listener.isImplicit) {
             if let ssl = listener.sslOptions {
-                checkListener(listener, ssl: ssl, psk: config.pskAuthentication, sink: sink)
+                let loaded = checkListener(listener, ssl: ssl, psk: config.pskAuthentication, sink: sink)
+                if listener.type.isServed { material[listener.id] = loaded }
             }
             if !listener.type.isServed && !listener.isImplicit {
                 sink.report(
@@ -48,16 +55,21 @@ public struct Preflight: Sendable {
             checkClient(client, sink: sink)
         }
         checkPSK(config, sink: sink)
-        return sink.diagnostics
+        return PreflightReport(diagnostics: sink.diagnostics, material: material)
     }
 
     // MARK: Listeners
 
-    private func checkListener(_ listener: ListenerConfig, ssl: SSLOptions, psk: PSKAuthenticationConfig, sink: DiagnosticSink) {
+    /// Checks one listener's TLS files; returns them as read when each one could be.
+    private func checkListener(
+        _ listener: ListenerConfig, ssl: SSLOptions, psk: PSKAuthenticationConfig, sink: DiagnosticSink
+    ) -> ListenerMaterial? {
         let context = FileContext(preflight: self, sink: sink, owner: listener)
         let chain = context.certificates(ssl.certfile)
         let key = context.privateKey(ssl.keyfile, password: ssl.password)
-        let authorities = ssl.cacertfile.value.isEmpty ? nil : context.certificates(ssl.cacertfile)
+        let authorities = ssl.cacertfile.value.isEmpty ? [] : context.certificates(ssl.cacertfile)
+        var ocspIssuer: Certificate?
+        var dhParameters: DHParameters?
         if let leaf = chain?.first {
             if let key, !key.matches(leaf) {
                 sink.report(
@@ -74,10 +86,15 @@ public struct Preflight: Sendable {
                     hint: "issue it with SANs for every name and address clients use (emqxctl cert issue server NAME --san …)"
                 )
             }
-            if let authorities, let chain { checkChain(chain, authorities: authorities, ssl: ssl, sink: sink) }
+            if let authorities, let chain, !ssl.cacertfile.value.isEmpty {
+                checkChain(chain, authorities: authorities, ssl: ssl, sink: sink)
+            }
             if let ocsp = ssl.ocsp, ocsp.enableOCSPStapling, let issuerPath = ocsp.issuerPEM,
-                let issuer = context.certificates(issuerPath)?.first, !leaf.isIssued(by: issuer)
+                let issuer = context.certificates(issuerPath)?.first
             {
+                ocspIssuer = issuer
+            }
+            if let ocsp = ssl.ocsp, let issuerPath = ocsp.issuerPEM, let issuer = ocspIssuer, !leaf.isIssued(by: issuer) {
                 sink.report(
                     .ocspIssuerMismatch, .error, issuerPath.location, issuerPath.keyPath,
                     "\(issuerPath.value) (\(issuer.subject)) did not issue the listener's certificate, which was issued by \(leaf.issuer)",
@@ -85,7 +102,7 @@ public struct Preflight: Sendable {
                 )
             }
         }
-        if let dhfile = ssl.dhfile { checkDHParameters(dhfile, ssl: ssl, context: context, sink: sink) }
+        if let dhfile = ssl.dhfile { dhParameters = checkDHParameters(dhfile, ssl: ssl, context: context, sink: sink) }
         if ssl.enableCRLCheck, let crlfile = ssl.crlfile, let crls = context.crls(crlfile) {
             checkCRLs(crls, file: crlfile, authorities: authorities ?? [], policy: ssl.crlUnavailable, sink: sink)
         }
@@ -104,37 +121,43 @@ public struct Preflight: Sendable {
         if listener.type != .quic {
             checkCiphers(ssl, listener: listener, certificateKey: chain?.first?.publicKeyDescription, psk: psk, sink: sink)
         }
+        guard let chain, !chain.isEmpty, let key, let authorities, ssl.dhfile == nil || dhParameters != nil else { return nil }
+        let stapling = ssl.ocsp?.enableOCSPStapling == true
+        guard !stapling || ocspIssuer != nil else { return nil }
+        return ListenerMaterial(chain: chain, privateKey: key, authorities: authorities, dhParameters: dhParameters, ocspIssuer: ocspIssuer)
     }
 
-    /// Each CRL in crlfile must be signed by a CA in cacertfile (or it is never used) and be
-    /// current: past its nextUpdate it counts as unavailable, which fail_closed turns into
-    /// refusing every client of that CA.
+    /// crlfile's CRLs under `CRLAcceptancePolicy`, the rule serve's CRL cache applies: what
+    /// it would drop is an error, what it keeps with a limit is said.
     private func checkCRLs(
         _ crls: [CertificateRevocationList], file: Located<String>, authorities: [Certificate], policy: CRLUnavailablePolicy,
         sink: DiagnosticSink
     ) {
+        let acceptance = CRLAcceptancePolicy(authorities: authorities)
+        func report(_ code: Diagnostic.Code, _ severity: Diagnostic.Severity, _ message: String, hint: String) {
+            sink.report(code, severity, file.location, file.keyPath, "\(message) (\(file.value))", hint: hint)
+        }
         for crl in crls {
-            if !authorities.contains(where: { crl.isSigned(by: $0) }) {
-                sink.report(
-                    .crlInvalid, .error, file.location, file.keyPath,
-                    "the CRL of \(crl.issuer) in \(file.value) is not signed by any CA in cacertfile, so it would never be used",
-                    hint: "a CRL counts only for a CA the listener trusts; add that CA to cacertfile or drop the CRL")
-            }
-            guard let nextUpdate = crl.nextUpdate else { continue }
-            if nextUpdate < now {
+            let verdict = acceptance.evaluate(crl, at: now)
+            let problem = CRLAcceptancePolicy.problem(verdict, of: crl) ?? ""
+            switch verdict {
+            case .usable:
+                guard let nextUpdate = crl.nextUpdate, nextUpdate.timeIntervalSince(now) < 86400 else { continue }
+                report(
+                    .crlExpired, .warning, "the CRL of \(crl.issuer) expires within a day (\(UTCDate.time(nextUpdate)))",
+                    hint: "publish a fresh one before then; serve re-reads crlfile when it changes")
+            case .issuerNotTrusted:
+                report(.crlSource, .note, problem, hint: "add its CA to cacertfile if its own certificate is what clients chain to")
+            case .wrongSignature, .notYetValid:
+                report(.crlInvalid, .error, "\(problem), so serve would drop it", hint: "publish the CRL as its CA signed it")
+            case .expired:
                 let outcome =
                     policy == .failClosed
                     ? "with crl_unavailable = fail_closed every client certificate from that CA is refused"
                     : "with crl_unavailable = fail_open its clients are accepted unchecked"
-                sink.report(
-                    .crlExpired, policy == .failClosed ? .error : .warning, file.location, file.keyPath,
-                    "the CRL of \(crl.issuer) in \(file.value) expired at its nextUpdate, \(UTCDate.time(nextUpdate)); \(outcome)",
+                report(
+                    .crlExpired, policy == .failClosed ? .error : .warning, "\(problem); \(outcome)",
                     hint: "publish a fresh CRL (emqxctl cert crl makes one for a cert gen CA)")
-            } else if nextUpdate.timeIntervalSince(now) < 86400 {
-                sink.report(
-                    .crlExpired, .warning, file.location, file.keyPath,
-                    "the CRL of \(crl.issuer) in \(file.value) expires within a day (\(UTCDate.time(nextUpdate)))",
-                    hint: "publish a fresh one before then; serve re-reads crlfile when it changes")
             }
         }
     }
@@ -142,8 +165,10 @@ public struct Preflight: Sendable {
     /// dhfile must hold DH parameters OpenSSL accepts, of at least 2048 bits (smaller groups
     /// are breakable, and OpenSSL 3 refuses those under 1024 at its default security level);
     /// only TLS 1.2 and older DHE suites use them.
-    private func checkDHParameters(_ dhfile: Located<String>, ssl: SSLOptions, context: FileContext, sink: DiagnosticSink) {
-        guard let bytes = context.readable(dhfile) else { return }
+    private func checkDHParameters(
+        _ dhfile: Located<String>, ssl: SSLOptions, context: FileContext, sink: DiagnosticSink
+    ) -> DHParameters? {
+        guard let bytes = context.readable(dhfile) else { return nil }
         let parameters: DHParameters
         do {
             parameters = try DHParameters(pem: bytes, path: dhfile.value)
@@ -151,7 +176,7 @@ public struct Preflight: Sendable {
             sink.report(
                 .fileNotPEM, .error, dhfile.location, dhfile.keyPath, "\(error)",
                 hint: "make one with: openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe3072 -out dh.pem")
-            return
+            return nil
         }
         if parameters.bits < 2048 {
             sink.report(
@@ -164,6 +189,7 @@ public struct Preflight: Sendable {
                 .noEffect, .warning, dhfile.location, dhfile.keyPath,
                 "dhfile has no effect: only TLS 1.2 and older use DHE suites, and versions allows only tlsv1.3")
         }
+        return parameters
     }
 
     private func checkValidity(_ leaf: Certificate, file: Located<String>, sink: DiagnosticSink) {

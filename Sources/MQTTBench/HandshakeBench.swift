@@ -1,5 +1,6 @@
 public import BrokerTLS
 public import ConfigModel
+public import ConfigPreflight
 import NIOCore
 
 #if canImport(Glibc)
@@ -30,11 +31,12 @@ public struct HandshakeBench {
     private let clientContext: TLSContext
     private let serverName: String?
 
-    /// The listener's TLS as `serve` builds it. With `psk`, the server takes the client's PSK
-    /// identity and key, as `serve` would with that identity in its store.
-    public init(listener: SSLOptions, workingDirectory: String, psk: Bool, client: TLSClientOptions) throws {
+    /// The listener's TLS as `serve` builds it, from the files preflight read (`material`).
+    /// With `psk`, the server takes the client's PSK identity and key, as `serve` would with
+    /// that identity in its store.
+    public init(listener: SSLOptions, material: ListenerMaterial, psk: Bool, client: TLSClientOptions) throws {
         let resolver = psk ? client.psk.map { OnePSK(identity: $0.identity, secret: $0.key) } : nil
-        serverContext = try TLSContext.server(listener, workingDirectory: workingDirectory, psk: resolver)
+        serverContext = try TLSContext.server(listener, material: material, psk: resolver)
         clientContext = try TLSContext.client(client)
         serverName = client.serverName
     }

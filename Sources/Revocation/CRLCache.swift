@@ -26,7 +26,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
     }
 
     private let listenerID: String
-    private let authorities: [Certificate]
+    private let acceptance: CRLAcceptancePolicy
     private let settings: CRLCacheConfig
     private let crlfile: String?
     private let fetcher: HTTPFetcher
@@ -49,7 +49,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         logger: Logger, now: @escaping () -> Date = Date.init
     ) {
         self.listenerID = listenerID
-        self.authorities = authorities
+        self.acceptance = CRLAcceptancePolicy(authorities: authorities)
         self.settings = settings
         self.crlfile = crlfile
         self.fetcher = HTTPFetcher(
@@ -132,22 +132,17 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         waiters.forEach { $0.succeed() }
     }
 
-    /// The CRLs whose thisUpdate has come and that are signed by their issuer when that CA is
-    /// in cacertfile. (A CRL of an intermediate the clients send is checked against it at
-    /// use: OpenSSL verifies every CRL signature during the handshake, and so does the
-    /// deferred check.) Throws when none is usable.
+    /// The CRLs `CRLAcceptancePolicy` keeps; throws when none is kept.
     private func usable(_ crls: [CertificateRevocationList], from source: String) throws -> [CertificateRevocationList] {
         guard !crls.isEmpty else { throw HTTPFetchError("\(source) holds no CRL") }
         var kept: [CertificateRevocationList] = []
         var problems: [String] = []
         for crl in crls {
-            let namesakes = authorities.filter { $0.subject == crl.issuer }
-            if !namesakes.isEmpty && !namesakes.contains(where: { crl.isSigned(by: $0) }) {
-                problems.append("the CRL of \(crl.issuer) is not signed by that CA's key in cacertfile")
-            } else if crl.thisUpdate > now().addingTimeInterval(300) {
-                problems.append("the CRL of \(crl.issuer) is not valid until \(UTCDate.time(crl.thisUpdate))")
-            } else {
+            let verdict = acceptance.evaluate(crl, at: now())
+            if verdict.isKept {
                 kept.append(crl)
+            } else if let problem = CRLAcceptancePolicy.problem(verdict, of: crl) {
+                problems.append(problem)
             }
         }
         guard !kept.isEmpty else { throw HTTPFetchError(problems.joined(separator: "; ")) }

@@ -1,5 +1,6 @@
 import CertTools
 public import ConfigModel
+public import ConfigPreflight
 public import Foundation
 import NIOCore
 import NIOPosix
@@ -12,36 +13,32 @@ import NIOPosix
 /// cacertfile: the clients' certificates are not known yet, and a CA that writes a point
 /// into its server certificate usually writes the same one into its clients'.
 public struct RevocationProbe: Sendable {
-    public var workingDirectory: String
     public var now: Date
 
-    public init(workingDirectory: String = FileManager.default.currentDirectoryPath, now: Date = Date()) {
-        self.workingDirectory = workingDirectory
+    public init(now: Date = Date()) {
         self.now = now
     }
 
-    public func run(_ config: BrokerConfig) -> [Diagnostic] {
+    /// Probes every served listener whose files preflight could read (`material`, by
+    /// listener id); the others have their errors already.
+    public func run(_ config: BrokerConfig, material: [String: ListenerMaterial]) -> [Diagnostic] {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
         var diagnostics: [Diagnostic] = []
         for listener in config.servedListeners {
-            guard let ssl = listener.sslOptions else { continue }
+            guard let ssl = listener.sslOptions, let files = material[listener.id] else { continue }
             if let ocsp = ssl.ocsp, ocsp.enableOCSPStapling {
-                diagnostics.append(probeOCSP(listener, ssl, ocsp, loop: loop))
+                diagnostics.append(probeOCSP(listener, ocsp, files, loop: loop))
             }
             if ssl.enableCRLCheck && ssl.verify == .verifyPeer {
-                diagnostics += probeCRLs(listener, ssl, timeout: config.crlCache.httpTimeout, loop: loop)
+                diagnostics += probeCRLs(listener, ssl, files, timeout: config.crlCache.httpTimeout, loop: loop)
             }
         }
         return diagnostics
     }
 
-    private func path(_ value: String) -> String {
-        value.hasPrefix("/") ? value : (workingDirectory as NSString).appendingPathComponent(value)
-    }
-
-    private func probeOCSP(_ listener: ListenerConfig, _ ssl: SSLOptions, _ ocsp: OCSPConfig, loop: any EventLoop) -> Diagnostic {
+    private func probeOCSP(_ listener: ListenerConfig, _ ocsp: OCSPConfig, _ files: ListenerMaterial, loop: any EventLoop) -> Diagnostic {
         let keyPath = "\(listener.keyPath).ssl_options.ocsp.responder_url"
         let location = ocsp.responderURL?.location ?? ocsp.location
         func failed(_ why: String) -> Diagnostic {
@@ -49,12 +46,11 @@ public struct RevocationProbe: Sendable {
                 .probeOCSP, .warning, at: location, keyPath: keyPath, "\(listener.id) would serve without a staple (fail open): \(why)",
                 hint: "check that the responder runs and answers for issuer_pem's CA (emqxctl cert ocsp-responder serves a cert gen CA)")
         }
-        guard let responder = ocsp.responderURL, let url = HTTPURL(responder.value), let issuerPath = ocsp.issuerPEM else {
+        guard let responder = ocsp.responderURL, let url = HTTPURL(responder.value), let issuer = files.ocspIssuer else {
             return failed("no usable responder_url or issuer_pem")
         }
         do {
-            let certificate = try CryptoFile.certificates(path: path(ssl.certfile.value))[0]
-            let issuer = try CryptoFile.certificates(path: path(issuerPath.value))[0]
+            let certificate = files.chain[0]
             let request = try OCSPRequest(certificate: certificate, issuer: issuer)
             let fetcher = HTTPFetcher(
                 eventLoop: loop, timeout: .milliseconds(Int64(ocsp.refreshHTTPTimeout.milliseconds)),
@@ -77,10 +73,12 @@ public struct RevocationProbe: Sendable {
         }
     }
 
-    private func probeCRLs(_ listener: ListenerConfig, _ ssl: SSLOptions, timeout: ConfigDuration, loop: any EventLoop) -> [Diagnostic] {
+    private func probeCRLs(
+        _ listener: ListenerConfig, _ ssl: SSLOptions, _ files: ListenerMaterial, timeout: ConfigDuration, loop: any EventLoop
+    ) -> [Diagnostic] {
         let keyPath = "\(listener.keyPath).ssl_options.enable_crl_check"
-        let chain = (try? CryptoFile.certificates(path: path(ssl.certfile.value))) ?? []
-        let authorities = ssl.cacertfile.value.isEmpty ? [] : (try? CryptoFile.certificates(path: path(ssl.cacertfile.value))) ?? []
+        let chain = files.chain
+        let authorities = files.authorities
         var seen = Set<HTTPURL>()
         let points = (chain + authorities).flatMap(\.crlDistributionPoints).compactMap(HTTPURL.init).filter { seen.insert($0).inserted }
         guard !points.isEmpty else {
@@ -93,7 +91,8 @@ public struct RevocationProbe: Sendable {
         }
         let fetcher = HTTPFetcher(
             eventLoop: loop, timeout: .milliseconds(Int64(timeout.milliseconds)), maximumBodySize: CRLCache.maximumCRLSize)
-        let trusted = chain + authorities
+        // What serve's CRL cache would keep, by the same rule; an expired CRL counts as none.
+        let acceptance = CRLAcceptancePolicy(authorities: authorities)
         return points.map { url in
             do {
                 let reply = try fetcher.get(url, accept: "application/pkix-crl").wait()
@@ -101,11 +100,11 @@ public struct RevocationProbe: Sendable {
                 let crls = try CryptoFile.parse(bytes: reply.body, path: "\(url)").crls
                 guard !crls.isEmpty else { throw HTTPFetchError("it holds no CRL") }
                 for crl in crls {
-                    guard trusted.contains(where: { $0.subject == crl.issuer && crl.isSigned(by: $0) }) else {
-                        throw HTTPFetchError("the CRL of \(crl.issuer) is not signed by a CA in certfile or cacertfile")
-                    }
-                    if let nextUpdate = crl.nextUpdate, nextUpdate < now {
-                        throw HTTPFetchError("the CRL of \(crl.issuer) expired at \(UTCDate.time(nextUpdate))")
+                    let verdict = acceptance.evaluate(crl, at: now)
+                    switch verdict {
+                    case .usable, .issuerNotTrusted: continue
+                    case .wrongSignature, .notYetValid, .expired:
+                        throw HTTPFetchError(CRLAcceptancePolicy.problem(verdict, of: crl) ?? "the CRL of \(crl.issuer) is not usable")
                     }
                 }
                 return Diagnostic(

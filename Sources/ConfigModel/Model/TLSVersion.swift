@@ -40,15 +40,6 @@ public enum VerifyMode: String, Sendable, CaseIterable {
     case verifyNone = "verify_none"
 }
 
-/// A secret value (a key password): never printed.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The value as configured; `file://PATH` means "read it from PATH".
-    public let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "******" }
-    public var debugDescription: String { "******" }
-}
-
 extension ObjectReader {
     /// `versions`: an array of known versions, checked against the TLS 1.3 gap rule.
     mutating func tlsVersions(_ key: String = "versions", default fallback: [TLSVersion] = TLSVersion.defaults) -> Located<[TLSVersion]> {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrokerTLS
 import ConfigModel
+import ConfigPreflight
 import Foundation
 import MQTTBench
 
@@ -47,16 +48,21 @@ extension EmqxCtl.Bench {
         }
 
         func run() throws {
-            let model = try ConfigLoader(environment: ProcessInfo.processInfo.environment).load(path: config).modelOrExit()
+            let environment = ProcessInfo.processInfo.environment
+            let model = try ConfigLoader(environment: environment).load(path: config).modelOrExit()
             guard let ssl = model.listener(listener)?.sslOptions else {
                 throw ValidationError("\(config) has no listener \(listener) with ssl_options")
+            }
+            // The listener's files as serve reads them: through preflight, whose errors stop it.
+            let checked = Preflight(environment: environment).check(model)
+            guard let material = checked.material[listener], !checked.hasErrors else {
+                Console.note(DiagnosticRenderer.render(checked.diagnostics.filter { $0.severity == .error }))
+                throw ExitCode(2)
             }
             let client = try tls.options(host: "localhost") ?? TLSClientOptions()
             let report: HandshakeBench.Report
             do {
-                let bench = try HandshakeBench(
-                    listener: ssl, workingDirectory: FileManager.default.currentDirectoryPath, psk: model.pskAuthentication.enable,
-                    client: client)
+                let bench = try HandshakeBench(listener: ssl, material: material, psk: model.pskAuthentication.enable, client: client)
                 report = try bench.run(count: count)
             } catch {
                 Console.note("Error: \(error)")

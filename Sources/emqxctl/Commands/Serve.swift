@@ -70,7 +70,8 @@ extension EmqxCtl {
             if config == nil { try Self.makeDevelopmentCertificates() }
             let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
             var diagnostics = loaded.diagnostics
-            if let model = loaded.config { diagnostics += Preflight(environment: environment).run(model) }
+            let preflight = loaded.config.map { Preflight(environment: environment).check($0) }
+            diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }
             guard let model = loaded.config, errors.isEmpty else {
                 Console.note(DiagnosticRenderer.render(errors))
@@ -85,7 +86,7 @@ extension EmqxCtl {
             }
             let logger = Logger(label: "emqxctl.broker")
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
-            let server = BrokerServer(config: model, logger: logger, pskResolver: psk)
+            let server = BrokerServer(config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk)
             do {
                 _ = try server.start()
             } catch {

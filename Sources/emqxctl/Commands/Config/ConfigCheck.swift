@@ -55,8 +55,9 @@ extension EmqxCtl.Config {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
             if let config = loaded.config {
-                diagnostics += Preflight(environment: options.environment).run(config)
-                if probe { diagnostics += RevocationProbe().run(config) }
+                let preflight = Preflight(environment: options.environment).check(config)
+                diagnostics += preflight.diagnostics
+                if probe { diagnostics += RevocationProbe().run(config, material: preflight.material) }
             }
             if quiet { diagnostics.removeAll { $0.severity == .note } }
             switch format {
