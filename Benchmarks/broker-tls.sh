@@ -5,6 +5,12 @@
 #
 #   Benchmarks/broker-tls.sh [seconds-per-case]      (default 5)
 #
+# Environment, to compare two builds of emqxctl in one run:
+#   BROKERS="emqxctl mosquitto"   the brokers to measure, in order
+#   CASES="handshakes messages idle"   what to measure
+#   EMQXCTL_BROKER=path           another emqxctl binary to run as the broker (the load
+#                                 generator is always this checkout's release build)
+#
 # Cases:
 #   full handshakes/s (bench conn: one connection at a time, no resumption; each is a TLS
 #   handshake plus CONNECT/CONNACK) with ECDSA P-256 on TLS 1.3, RSA-2048 on TLS 1.2
@@ -21,6 +27,10 @@ source Benchmarks/common.sh
 seconds=${1:-5}
 swift build -c release --product emqxctl >/dev/null
 emqxctl="$(swift build -c release --show-bin-path)/emqxctl"
+broker_bin="${EMQXCTL_BROKER:-$emqxctl}"
+brokers="${BROKERS:-emqxctl mosquitto}"
+measure="${CASES:-handshakes messages idle}"
+wants() { [[ " $measure " == *" $1 "* ]]; }
 work=$(mktemp -d)
 broker_pid=""
 trap 'stop_broker; rm -rf "$work"' EXIT
@@ -47,7 +57,7 @@ start_broker() {
             echo "    versions = $versions${ciphers:+, ciphers = \"$ciphers\"}$tickets } }"
         } >"$work/emqx.conf"
         rm -f "$work/psk.db"*
-        taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" --log-level warning >"$work/broker.log" 2>&1 &
+        taskset -c 0 "$broker_bin" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" --log-level warning >"$work/broker.log" 2>&1 &
     else
         {
             echo "listener $2 127.0.0.1"
@@ -135,16 +145,19 @@ idle_rss() { # BROKER PORT CONNECTIONS
             b, n, a / 1024, d / 1024, (n > 0 ? (d - a) / n : 0) }'
 }
 
-for broker in emqxctl mosquitto; do
+for broker in $brokers; do
     cases="ec13 rsa12 psk12"
     [ "$broker" = emqxctl ] && cases="ec13 ec13n rsa12 psk12"
+    wants handshakes || cases=ec13
     for case in $cases; do
         port=$((20000 + RANDOM % 20000))
         start_broker "$broker" "$port" "$case"
-        handshakes "$broker" "$port" "$case"
-        if [ "$case" = ec13 ]; then
+        if wants handshakes; then handshakes "$broker" "$port" "$case"; fi
+        if [ "$case" = ec13 ] && wants messages; then
             messages "$broker" "$port" 0
             messages "$broker" "$port" 1
+        fi
+        if [ "$case" = ec13 ] && wants idle; then
             for n in 1000 5000; do
                 stop_broker
                 start_broker "$broker" "$port" ec13
@@ -155,5 +168,6 @@ for broker in emqxctl mosquitto; do
     done
 done
 
+wants handshakes || exit 0
 echo "openssl speed (one core, the ceiling):"
 taskset -c 0 openssl speed -seconds 2 ecdsap256 rsa2048 ecdhp256 2>/dev/null | grep -E '(rsa 2048 bits|ecdsa \(nistp256\)|ecdh \(nistp256\))' | sed 's/^/  /'

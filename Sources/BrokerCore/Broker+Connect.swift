@@ -1,71 +1,50 @@
 import ConfigModel
 import Logging
 package import MQTTCore
-import NIOCore
+package import NIOCore
 
 extension Broker {
-    /// Outcome of CONNECT: the session to bind the connection to, and the keep-alive to enforce.
-    package struct Accepted {
-        package let session: Session
-        package let keepAlive: UInt16
+    /// What CONNECT came to: refused (CONNACK with the reason, then close, are in the
+    /// actions), or accepted with the keep-alive the transport must enforce.
+    package enum ConnectOutcome: Equatable, Sendable {
+        case refused
+        case accepted(clientID: String, keepAlive: UInt16)
     }
 
-    /// CONNECT (§3.1.4): validate, take over or resume a session, answer CONNACK.
-    package func connect(_ packet: ConnectPacket, on connection: any MQTTConnection) -> Accepted? {
+    /// CONNECT (§3.1.4), from a client the transport has admitted (and, later, authenticated):
+    /// validate, take over or resume a session, answer CONNACK.
+    package mutating func connect(
+        _ packet: ConnectPacket, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
+    ) -> ConnectOutcome {
         let v5 = packet.protocolVersion.hasProperties
         var clientID = packet.clientIdentifier
         var assigned = false
         if clientID.isEmpty {
             guard packet.cleanStart || v5 else {
-                reject(connection, .clientIdentifierNotValid, "an empty client id needs clean session (3.1.1)")
-                return nil
+                return refuse(connection, .clientIdentifierNotValid, "an empty client id needs clean session (3.1.1)", actions: &actions)
             }
             clientID = nextAssignedClientID()
             assigned = true
         }
         guard clientID.utf8.count <= config.maxClientIDLength else {
-            reject(
-                connection, .clientIdentifierNotValid, "the client id is longer than mqtt.max_clientid_len (\(config.maxClientIDLength))")
-            return nil
+            return refuse(
+                connection, .clientIdentifierNotValid, "the client id is longer than mqtt.max_clientid_len (\(config.maxClientIDLength))",
+                actions: &actions)
         }
         if let will = packet.will {
             if will.qos.rawValue > config.maxQoSAllowed {
-                reject(connection, .qosNotSupported, "the will's QoS \(will.qos.rawValue) is above mqtt.max_qos_allowed")
-                return nil
+                return refuse(
+                    connection, .qosNotSupported, "the will's QoS \(will.qos.rawValue) is above mqtt.max_qos_allowed", actions: &actions)
             }
             if will.retain && !config.retainAvailable {
-                reject(connection, .retainNotSupported, "a retained will, but mqtt.retain_available is false")
-                return nil
+                return refuse(connection, .retainNotSupported, "a retained will, but mqtt.retain_available is false", actions: &actions)
             }
         }
 
-        var sessionPresent = false
-        let session: Session
-        if let existing = sessions[clientID] {
-            if let old = existing.connection {
-                // Session takeover (§3.1.4-3): the old connection ends, with 0x8E for 5.0.
-                existing.connection = nil
-                logger.info("session taken over", metadata: ["client": "\(clientID)"])
-                old.close(reason: .sessionTakenOver)
-                publishWillNow(existing)
-            }
-            existing.willTask?.cancel()
-            existing.willTask = nil
-            existing.expiryTask?.cancel()
-            existing.expiryTask = nil
-            if packet.cleanStart {
-                end(existing)
-                session = Session(clientID: clientID, protocolVersion: packet.protocolVersion, queueLimit: config.maxMqueueLength)
-            } else {
-                session = existing
-                session.protocolVersion = packet.protocolVersion
-                sessionPresent = true
-            }
-        } else {
-            session = Session(clientID: clientID, protocolVersion: packet.protocolVersion, queueLimit: config.maxMqueueLength)
-        }
-        sessions[clientID] = session
+        let (session, sessionPresent) = takeOver(clientID, packet, now: now, actions: &actions)
+        links[connection] = session
         session.connection = connection
+        session.username = packet.username
         session.will = packet.will
         session.inboundAliases = [:]
         let ceiling = UInt32(clamping: config.sessionExpiryInterval.milliseconds / 1000)
@@ -78,13 +57,12 @@ extension Broker {
             session.clientReceiveMaximum = 65535
             session.clientMaximumPacketSize = nil
         }
-
-        var properties = MQTTProperties()
         // mqtt.server_keepalive overrides the client's keep-alive only where CONNACK can say so
         // (5.0's Server Keep Alive), as EMQX does: a 3.1.1 client that was never told would be
         // kept open, and its will held back, for longer than it asked.
         let serverKeepAlive = v5 ? config.serverKeepAlive.map { UInt16(clamping: $0) } : nil
         let keepAlive = serverKeepAlive ?? packet.keepAlive
+        var properties = MQTTProperties()
         if v5 {
             properties.receiveMaximum = UInt16(clamping: config.maxInflight)
             properties.maximumPacketSize = UInt32(clamping: config.maxPacketSize)
@@ -97,104 +75,136 @@ extension Broker {
             properties.serverKeepAlive = serverKeepAlive
             if (packet.properties.sessionExpiryInterval ?? 0) > ceiling { properties.sessionExpiryInterval = ceiling }
         }
-        send(.connack(ConnAckPacket(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)), to: connection)
-        if sessionPresent { resume(session, on: connection) }
-        return Accepted(session: session, keepAlive: keepAlive)
+        actions.append(
+            .send(.connack(ConnAckPacket(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)), to: connection))
+        if sessionPresent { resume(session, on: connection, now: now, actions: &actions) }
+        return .accepted(clientID: clientID, keepAlive: keepAlive)
+    }
+
+    /// The session for `clientID`: a new one, or the one it had, taken from any connection
+    /// that still holds it (§3.1.4-3: that connection ends, with 0x8E for 5.0).
+    private mutating func takeOver(
+        _ clientID: String, _ packet: ConnectPacket, now: NIODeadline, actions: inout BrokerActions
+    ) -> (Session, present: Bool) {
+        let queueLimit = config.maxMqueueLength
+        let fresh = { Session(clientID: clientID, protocolVersion: packet.protocolVersion, queueLimit: queueLimit) }
+        guard let existing = sessions[clientID] else {
+            let session = fresh()
+            sessions[clientID] = session
+            return (session, false)
+        }
+        if let old = existing.connection {
+            existing.connection = nil
+            links[old] = nil
+            logger.info("session taken over", metadata: ["client": "\(clientID)"])
+            actions.append(.close(old, reason: .sessionTakenOver))
+            publishWillNow(existing, now: now, actions: &actions)
+        }
+        // Its pending will and expiry timers no longer apply.
+        existing.willGeneration += 1
+        existing.expiryGeneration += 1
+        guard !packet.cleanStart else {
+            end(existing)
+            let session = fresh()
+            sessions[clientID] = session
+            return (session, false)
+        }
+        existing.protocolVersion = packet.protocolVersion
+        return (existing, true)
     }
 
     /// A resumed session: unacknowledged messages again with DUP (§4.4), then the queue.
-    private func resume(_ session: Session, on connection: any MQTTConnection) {
-        defer { armRetry(session) }
+    private mutating func resume(_ session: Session, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {
         for id in session.inflightOrder {
             guard let outgoing = session.inflight[id] else { continue }
             switch outgoing.state {
             case .awaitingPubAck, .awaitingPubRec:
                 transmit(
                     outgoing.message, packetID: id, identifiers: outgoing.subscriptionIdentifiers, duplicate: true, to: session,
-                    via: connection)
+                    via: connection, now: now, actions: &actions)
             case .awaitingPubComp:
-                send(.pubrel(PubAckPacket(packetIdentifier: id)), to: connection)
+                actions.append(.send(.pubrel(PubAckPacket(packetIdentifier: id)), to: connection))
             }
         }
-        drainQueue(session)
+        drainQueue(session, now: now, actions: &actions)
+        armRetry(session, now: now, actions: &actions)
     }
 
-    private func reject(_ connection: any MQTTConnection, _ reason: ReasonCode, _ why: String) {
+    private func refuse(
+        _ connection: ConnectionID, _ reason: ReasonCode, _ why: String, actions: inout BrokerActions
+    ) -> ConnectOutcome {
         logger.info("refused CONNECT: \(why)", metadata: ["reason": "\(reason)"])
-        send(.connack(ConnAckPacket(reasonCode: reason)), to: connection)
-        flushPending()
-        connection.close(reason: nil)
+        actions.append(.send(.connack(ConnAckPacket(reasonCode: reason)), to: connection))
+        actions.append(.close(connection, reason: nil))
+        return .refused
     }
 
     /// DISCONNECT from the client (§3.14.4): the will is dropped unless it asked for it (0x04).
-    package func disconnect(_ session: Session, _ packet: DisconnectPacket, connection: any MQTTConnection) {
+    mutating func disconnect(_ packet: DisconnectPacket, from connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {
+        guard let session = links[connection] else { return }
         if packet.reasonCode != .disconnectWithWillMessage { session.will = nil }
         if let expiry = packet.properties.sessionExpiryInterval, session.expiryInterval != 0 {
             session.expiryInterval = expiry
         }
-        connectionLost(session, connection: connection)
+        connectionClosed(connection, now: now, actions: &actions)
+        actions.append(.close(connection, reason: nil))
     }
 
     /// The connection ended, cleanly or not: the will (after its delay), then the session's
-    /// expiry.
-    package func connectionLost(_ session: Session, connection: any MQTTConnection) {
-        guard session.connection === connection else { return }  // taken over already
+    /// expiry. Nothing for a connection whose session was taken over.
+    package mutating func connectionClosed(_ connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {
+        unwritable.remove(connection)
+        if paused.remove(connection) != nil, paused.isEmpty { resumeArmed = false }
+        guard let session = links.removeValue(forKey: connection), session.connection == connection else { return }
         session.connection = nil
-        session.retryTask?.cancel()
-        session.retryTask = nil
-        resumePublishers()
+        session.retryGeneration += 1
+        session.retryArmed = false
+        resumePublishers(actions: &actions)
         if let will = session.will {
             let delay = min(UInt32(will.properties.willDelayInterval ?? 0), session.expiryInterval)
             if delay == 0 {
-                publishWillNow(session)
+                publishWillNow(session, now: now, actions: &actions)
             } else {
-                let bound = NIOLoopBound((broker: self, session: session), eventLoop: eventLoop)
-                session.willTask = eventLoop.scheduleTask(in: .seconds(Int64(delay))) {
-                    let (broker, session) = bound.value
-                    broker.publishWillNow(session)
-                    broker.flushPending()
-                }
+                session.willGeneration += 1
+                actions.append(
+                    .schedule(.will(clientID: session.clientID, generation: session.willGeneration), at: now + .seconds(Int64(delay))))
             }
         }
         if session.expiryInterval == 0 {
             end(session)
         } else if session.expiryInterval != UInt32.max {
-            let bound = NIOLoopBound((broker: self, session: session), eventLoop: eventLoop)
-            session.expiryTask = eventLoop.scheduleTask(in: .seconds(Int64(session.expiryInterval))) {
-                let (broker, session) = bound.value
-                guard session.connection == nil else { return }
-                broker.publishWillNow(session)
-                broker.end(session)
-                broker.flushPending()
-            }
+            session.expiryGeneration += 1
+            actions.append(
+                .schedule(
+                    .sessionExpiry(clientID: session.clientID, generation: session.expiryGeneration),
+                    at: now + .seconds(Int64(session.expiryInterval))))
         }
     }
 
-    func publishWillNow(_ session: Session) {
+    mutating func publishWillNow(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
         guard let will = session.will else { return }
         session.will = nil
-        session.willTask?.cancel()
-        session.willTask = nil
+        session.willGeneration += 1
         var properties = will.properties
         properties.willDelayInterval = nil
-        let expiresAt = properties.messageExpiryInterval.map { eventLoop.now + .seconds(Int64($0)) }
+        let expiresAt = properties.messageExpiryInterval.map { now + .seconds(Int64($0)) }
         let message = ApplicationMessage(
             topic: will.topic, payload: ByteBuffer(bytes: will.payload), qos: will.qos, retain: will.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
         )
         if message.retain { retain(message) }
-        route(message)
+        route(message, from: nil, now: now, actions: &actions)
     }
 
     /// Removes a session and its subscriptions.
-    func end(_ session: Session) {
-        for filter in session.subscriptions.keys {
+    mutating func end(_ session: Session) {
+        for filter in session.filters {
             if let parsed = try? SubscriptionTree<String>.ParsedFilter(filter) { subscriptions.unsubscribe(session.clientID, parsed) }
         }
-        session.subscriptions.removeAll()
+        session.filters.removeAll()
         session.queue.removeAll()
-        session.expiryTask?.cancel()
-        session.retryTask?.cancel()
+        session.expiryGeneration += 1
+        session.retryGeneration += 1
         if sessions[session.clientID] === session { sessions[session.clientID] = nil }
     }
 }

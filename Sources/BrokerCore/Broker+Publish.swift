@@ -1,20 +1,22 @@
 import ConfigModel
 import Logging
-package import MQTTCore
+import MQTTCore
 import NIOCore
 
 extension Broker {
     /// An inbound PUBLISH (§3.3.4): checks, topic alias, retain, routing, acknowledgement.
-    package func publish(_ packet: PublishPacket, from session: Session, connection: any MQTTConnection) {
+    mutating func publish(
+        _ packet: PublishPacket, from session: Session, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
+    ) {
         messagesReceived += 1
         var topic = packet.topicName
         if let alias = packet.properties.topicAlias {
             guard Int(alias) <= config.maxTopicAlias else {
-                return fail(connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias")
+                return fail(connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias", actions: &actions)
             }
             if topic.isEmpty {
                 guard let known = session.inboundAliases[alias] else {
-                    return fail(connection, .protocolError, "topic alias \(alias) was never set")
+                    return fail(connection, .protocolError, "topic alias \(alias) was never set", actions: &actions)
                 }
                 topic = known
             } else {
@@ -22,23 +24,23 @@ extension Broker {
             }
         }
         guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < config.maxTopicLevels else {
-            return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels")
+            return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels", actions: &actions)
         }
         guard packet.qos.rawValue <= config.maxQoSAllowed else {
-            return fail(connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed")
+            return fail(connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed", actions: &actions)
         }
         guard !packet.retain || config.retainAvailable else {
-            return fail(connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false")
+            return fail(connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false", actions: &actions)
         }
         if config.strictMode, packet.properties.payloadFormatIndicator == 1,
             packet.payload.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) == nil
         {
-            return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not")
+            return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not", actions: &actions)
         }
         if packet.qos == .exactlyOnce, let id = packet.packetIdentifier {
             if session.awaitingRelease[id] != nil {
                 // A retransmission of a message already routed: acknowledge again only.
-                return send(.pubrec(PubAckPacket(packetIdentifier: id)), to: connection)
+                return actions.append(.send(.pubrec(PubAckPacket(packetIdentifier: id)), to: connection))
             }
             // 5.0 §3.3.4: a client may leave at most Receive Maximum (mqtt.max_inflight, as
             // CONNACK advertised) QoS 2 messages unreleased; mqtt.max_awaiting_rel bounds 3.1.1
@@ -47,43 +49,66 @@ extension Broker {
             let quota = config.maxAwaitingRel > 0 ? config.maxAwaitingRel : Int.max
             if session.awaitingRelease.count >= min(receiveMaximum, quota) {
                 // Forget releases the client never sent within mqtt.await_rel_timeout.
-                let cutoff = eventLoop.now - .milliseconds(config.awaitRelTimeout.milliseconds)
+                let cutoff = now - .milliseconds(config.awaitRelTimeout.milliseconds)
                 session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
             }
             if session.awaitingRelease.count >= receiveMaximum {
                 return fail(
-                    connection, .receiveMaximumExceeded, "more than Receive Maximum (\(receiveMaximum)) QoS 2 messages awaiting PUBREL")
+                    connection, .receiveMaximumExceeded, "more than Receive Maximum (\(receiveMaximum)) QoS 2 messages awaiting PUBREL",
+                    actions: &actions)
             }
             if session.awaitingRelease.count >= quota {
-                return send(
-                    .pubrec(
-                        PubAckPacket(packetIdentifier: id, reasonCode: session.protocolVersion.hasProperties ? .quotaExceeded : .success)),
-                    to: connection)
+                let reason: ReasonCode = session.protocolVersion.hasProperties ? .quotaExceeded : .success
+                return actions.append(.send(.pubrec(PubAckPacket(packetIdentifier: id, reasonCode: reason)), to: connection))
             }
         }
 
         var properties = packet.properties
         properties.topicAlias = nil
-        let expiresAt = properties.messageExpiryInterval.map { eventLoop.now + .seconds(Int64($0)) }
+        let expiresAt = properties.messageExpiryInterval.map { now + .seconds(Int64($0)) }
         properties.messageExpiryInterval = nil
         let message = ApplicationMessage(
             topic: topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
         )
+        if let denied = authorizationDenied(session, .publish(packet.qos, retain: packet.retain), topic) {
+            return acknowledge(packet, denied, from: session, on: connection, now: now, actions: &actions)
+        }
         if packet.retain { retain(message) }
-        let delivered = route(message)
+        let delivered = route(message, from: connection, now: now, actions: &actions)
         let reason: ReasonCode = delivered == 0 && session.protocolVersion.hasProperties ? .noMatchingSubscribers : .success
+        acknowledge(packet, reason, from: session, on: connection, now: now, actions: &actions)
+    }
+
+    /// PUBACK or PUBREC for an inbound QoS 1 or 2 PUBLISH.
+    private func acknowledge(
+        _ packet: PublishPacket, _ reason: ReasonCode, from session: Session, on connection: ConnectionID, now: NIODeadline,
+        actions: inout BrokerActions
+    ) {
+        guard let id = packet.packetIdentifier else { return }
         switch packet.qos {
         case .atMostOnce: break
-        case .atLeastOnce: send(.puback(PubAckPacket(packetIdentifier: packet.packetIdentifier!, reasonCode: reason)), to: connection)
+        case .atLeastOnce: actions.append(.send(.puback(PubAckPacket(packetIdentifier: id, reasonCode: reason)), to: connection))
         case .exactlyOnce:
-            session.awaitingRelease[packet.packetIdentifier!] = eventLoop.now
-            send(.pubrec(PubAckPacket(packetIdentifier: packet.packetIdentifier!, reasonCode: reason)), to: connection)
+            // A refused message is not awaiting release: its PUBREC carries an error (5.0).
+            if !reason.isError { session.awaitingRelease[id] = now }
+            actions.append(.send(.pubrec(PubAckPacket(packetIdentifier: id, reasonCode: reason)), to: connection))
         }
     }
 
+    /// The reason a PUBLISH or SUBSCRIBE is refused by the authorizer, or nil when it is allowed:
+    /// 0x87 Not Authorized for 5.0, and for 3.1.1 (which has no such code) a success code for
+    /// a PUBLISH that is then dropped, as EMQX does.
+    func authorizationDenied(_ session: Session, _ action: AuthorizationRequest.Action, _ topic: String) -> ReasonCode? {
+        guard let authorizer else { return nil }
+        let request = AuthorizationRequest(clientID: session.clientID, username: session.username, action: action, topic: topic)
+        guard !authorizer.authorize(request) else { return nil }
+        logger.info("not authorized", metadata: ["client": "\(session.clientID)", "topic": "\(topic)"])
+        return session.protocolVersion.hasProperties ? .notAuthorized : .success
+    }
+
     /// Stores or clears (empty payload) the retained message of a topic (§3.3.1.3).
-    func retain(_ message: ApplicationMessage) {
+    mutating func retain(_ message: ApplicationMessage) {
         if message.payload.readableBytes == 0 {
             retained[message.topic] = nil
         } else {
@@ -94,31 +119,31 @@ extension Broker {
     }
 
     /// PUBACK, PUBREC, PUBREL and PUBCOMP from the client.
-    package func acknowledge(_ packet: MQTTPacket, from session: Session, connection: any MQTTConnection) {
+    mutating func acknowledge(
+        _ packet: MQTTPacket, from session: Session, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
+    ) {
         switch packet {
         case .puback(let ack), .pubcomp(let ack):
             guard session.removeInflight(ack.packetIdentifier) != nil else { return }
-            drainQueue(session)
+            drainQueue(session, now: now, actions: &actions)
         case .pubrec(let ack):
             guard var outgoing = session.inflight[ack.packetIdentifier] else {
-                return send(
-                    .pubrel(
-                        PubAckPacket(
-                            packetIdentifier: ack.packetIdentifier,
-                            reasonCode: session.protocolVersion.hasProperties ? .packetIdentifierNotFound : .success)), to: connection)
+                let reason: ReasonCode = session.protocolVersion.hasProperties ? .packetIdentifierNotFound : .success
+                return actions.append(
+                    .send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason)), to: connection))
             }
             if ack.reasonCode.isError {
                 _ = session.removeInflight(ack.packetIdentifier)
-                return drainQueue(session)
+                return drainQueue(session, now: now, actions: &actions)
             }
             outgoing.state = .awaitingPubComp
-            outgoing.sentAt = eventLoop.now
+            outgoing.sentAt = now
             session.inflight[ack.packetIdentifier] = outgoing
-            send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier)), to: connection)
+            actions.append(.send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier)), to: connection))
         case .pubrel(let ack):
             let known = session.awaitingRelease.removeValue(forKey: ack.packetIdentifier) != nil
             let reason: ReasonCode = known || !session.protocolVersion.hasProperties ? .success : .packetIdentifierNotFound
-            send(.pubcomp(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason)), to: connection)
+            actions.append(.send(.pubcomp(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason)), to: connection))
         default:
             break
         }

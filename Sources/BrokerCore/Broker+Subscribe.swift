@@ -1,10 +1,12 @@
 import ConfigModel
-package import MQTTCore
+import MQTTCore
 import NIOCore
 
 extension Broker {
     /// SUBSCRIBE (§3.8.4): each filter checked and granted, then retained messages.
-    package func subscribe(_ packet: SubscribePacket, from session: Session, connection: any MQTTConnection) {
+    mutating func subscribe(
+        _ packet: SubscribePacket, from session: Session, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
+    ) {
         var codes: [ReasonCode] = []
         var retainedToSend: [(ApplicationMessage, Int?)] = []
         let identifier = packet.properties.subscriptionIdentifiers.first
@@ -25,9 +27,14 @@ extension Broker {
                 codes.append(.topicFilterInvalid)
                 continue
             }
+            if authorizationDenied(session, .subscribe(subscription.qos), parsed.filter.description) != nil {
+                // 0x87 for 5.0; 3.1.1 has only Failure (0x80).
+                codes.append(session.protocolVersion.hasProperties ? .notAuthorized : ReasonCode(rawValue: 0x80))
+                continue
+            }
             subscription.qos = QoS(rawValue: min(subscription.qos.rawValue, UInt8(config.maxQoSAllowed)))!
             let isNew = subscriptions.subscribe(session.clientID, parsed, options: subscription, identifier: identifier)
-            session.subscriptions[subscription.topicFilter] = (subscription, identifier)
+            session.filters.insert(subscription.topicFilter)
             codes.append(ReasonCode(rawValue: subscription.qos.rawValue))
             let wantsRetained = subscription.retainHandling == 0 || (subscription.retainHandling == 1 && isNew)
             if parsed.shareGroup == nil && wantsRetained {
@@ -38,19 +45,20 @@ extension Broker {
                 }
             }
         }
-        send(.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection)
+        actions.append(.send(.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection))
         for (message, identifier) in retainedToSend {
-            deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [])
+            deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [], from: nil, now: now, actions: &actions)
         }
     }
 
     /// UNSUBSCRIBE (§3.10.4).
-    package func unsubscribe(_ packet: UnsubscribePacket, from session: Session, connection: any MQTTConnection) {
+    mutating func unsubscribe(_ packet: UnsubscribePacket, from session: Session, on connection: ConnectionID, actions: inout BrokerActions)
+    {
         let codes = packet.topicFilters.map { filter -> ReasonCode in
             guard let parsed = try? SubscriptionTree<String>.ParsedFilter(filter) else { return .topicFilterInvalid }
-            session.subscriptions[filter] = nil
+            session.filters.remove(filter)
             return subscriptions.unsubscribe(session.clientID, parsed) ? .success : .noSubscriptionExisted
         }
-        send(.unsuback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection)
+        actions.append(.send(.unsuback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection))
     }
 }

@@ -1,70 +1,90 @@
-public import ConfigModel
-public import Logging
+package import ConfigModel
+package import Logging
 package import MQTTCore
-public import NIOCore
+package import NIOCore
 
-/// The broker: sessions, subscriptions, retained messages, routing. One instance per
-/// `serve`, confined to a single event loop, so none of its state needs a lock (mosquitto's
-/// design, on SwiftNIO).
-public final class Broker {
+/// The broker core: sessions, subscriptions, retained messages, routing and delivery, as a
+/// state machine. Each call takes what happened (a packet from a connection, a closed
+/// connection, a timer, the time now) and appends to `actions` what the transport must do;
+/// it does no I/O and reads no clock, so tests drive it with no channel and no event loop.
+///
+/// One instance per `serve`, confined to one event loop, so none of its state needs a lock
+/// (mosquitto's design, on SwiftNIO).
+package struct Broker {
     package let config: MQTTConfig
-    let eventLoop: any EventLoop
     package let logger: Logger
-    package var sessions: [String: Session] = [:]
+    /// Decides what clients may publish and subscribe to; nil allows everything.
+    package var authorizer: (any Authorizer)?
+    package internal(set) var sessions: [String: Session] = [:]
+    /// Who subscribed to what, with which options: the one place subscriptions are kept.
     let subscriptions = SubscriptionTree<String>()
     var retained: [String: ApplicationMessage] = [:]
-    /// Connections written to during the current input batch, flushed once at its end.
-    private var pendingFlush: [ObjectIdentifier: any MQTTConnection] = [:]
-    /// The connection whose PUBLISH is being routed, so a slow subscriber can slow it down.
-    package var currentPublisher: (any MQTTConnection)?
+    /// The session of each connection that completed CONNECT.
+    var links: [ConnectionID: Session] = [:]
+    /// Connections whose outbound buffer is full (the transport says so).
+    var unwritable: Set<ConnectionID> = []
     /// Publishers whose reading is paused because a subscriber is behind.
-    private var paused: [ObjectIdentifier: any MQTTConnection] = [:]
-    private var resumeTask: Scheduled<Void>?
+    var paused: Set<ConnectionID> = []
+    var resumeArmed = false
     /// The longest a publisher is held back: a subscriber that stops reading must not stall
     /// publishers for long (then its queue takes the load, and drops, as in EMQX).
     static let maximumPause = TimeAmount.milliseconds(100)
-    private var assignedIDCounter = 0
+    var assignedIDCounter = 0
 
     /// Counters for logs and the benchmark.
-    public internal(set) var messagesReceived = 0
-    public internal(set) var messagesDelivered = 0
-    public internal(set) var messagesDropped = 0
+    package internal(set) var messagesReceived = 0
+    package internal(set) var messagesDelivered = 0
+    package internal(set) var messagesDropped = 0
 
-    public init(config: MQTTConfig, eventLoop: any EventLoop, logger: Logger) {
+    package init(config: MQTTConfig, logger: Logger, authorizer: (any Authorizer)? = nil) {
         self.config = config
-        self.eventLoop = eventLoop
         self.logger = logger
+        self.authorizer = authorizer
     }
 
-    public var sessionCount: Int { sessions.count }
+    package var sessionCount: Int { sessions.count }
 
-    // MARK: Sending
-
-    package func send(_ packet: MQTTPacket, to connection: any MQTTConnection) {
-        connection.send(packet)
-        pendingFlush[ObjectIdentifier(connection)] = connection
+    /// A packet from a connection that completed CONNECT (CONNECT itself goes to `connect`).
+    package mutating func receive(_ packet: MQTTPacket, from connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {
+        guard let session = links[connection] else { return }
+        switch packet {
+        case .publish(let publish): self.publish(publish, from: session, on: connection, now: now, actions: &actions)
+        case .puback, .pubrec, .pubrel, .pubcomp: acknowledge(packet, from: session, on: connection, now: now, actions: &actions)
+        case .subscribe(let subscribe): self.subscribe(subscribe, from: session, on: connection, now: now, actions: &actions)
+        case .unsubscribe(let unsubscribe): self.unsubscribe(unsubscribe, from: session, on: connection, actions: &actions)
+        case .pingreq: actions.append(.send(.pingresp, to: connection))
+        case .disconnect(let disconnect): self.disconnect(disconnect, from: connection, now: now, actions: &actions)
+        case .auth: fail(connection, .badAuthenticationMethod, "AUTH without an authentication method", actions: &actions)
+        case .connect, .connack, .suback, .unsuback, .pingresp:
+            fail(connection, .protocolError, "a client sent \(packet.name)", actions: &actions)
+        }
     }
 
-    /// Flushes every connection written to since the last call.
-    package func flushPending() {
-        guard !pendingFlush.isEmpty else { return }
-        for connection in pendingFlush.values { connection.flush() }
-        pendingFlush.removeAll(keepingCapacity: true)
+    /// The transport's outbound buffer for `connection` filled up, or drained.
+    package mutating func writabilityChanged(_ connection: ConnectionID, isWritable: Bool, actions: inout BrokerActions) {
+        if isWritable {
+            unwritable.remove(connection)
+            resumePublishers(actions: &actions)
+        } else {
+            unwritable.insert(connection)
+        }
     }
 
     /// Ends a connection because of something it sent, with the reason 5.0 clients are told.
-    package func fail(_ connection: any MQTTConnection, _ reason: ReasonCode, _ why: String) {
+    mutating func fail(_ connection: ConnectionID, _ reason: ReasonCode, _ why: String, actions: inout BrokerActions) {
         logger.info("closing connection: \(why)", metadata: ["reason": "\(reason)"])
-        pendingFlush[ObjectIdentifier(connection)] = nil
-        connection.close(reason: reason)
+        actions.append(.close(connection, reason: reason))
     }
 
     // MARK: Routing
 
     /// Delivers `message` to every matching subscription; returns how many sessions got it.
+    /// `publisher` is the connection it came from, which is paused if a subscriber falls behind.
     @discardableResult
-    func route(_ message: ApplicationMessage) -> Int {
+    mutating func route(_ message: ApplicationMessage, from publisher: ConnectionID?, now: NIODeadline, actions: inout BrokerActions) -> Int
+    {
         var targets: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
+        let config = self.config
         subscriptions.match(message.topic) { entry in
             let options = entry.options
             if (options.noLocal || config.ignoreLoopDeliver) && entry.subscriber == message.publisher { return }
@@ -80,65 +100,47 @@ public final class Broker {
             var copy = message
             copy.qos = target.qos
             copy.retain = target.retain
-            deliver(copy, to: session, identifiers: target.identifiers)
+            deliver(copy, to: session, identifiers: target.identifiers, from: publisher, now: now, actions: &actions)
         }
         return targets.count
     }
 
     /// Sends now when the session is online and its window allows, else queues.
-    func deliver(_ message: ApplicationMessage, to session: Session, identifiers: [Int]) {
-        if let expiresAt = message.expiresAt, expiresAt <= eventLoop.now { return }
+    mutating func deliver(
+        _ message: ApplicationMessage, to session: Session, identifiers: [Int], from publisher: ConnectionID?, now: NIODeadline,
+        actions: inout BrokerActions
+    ) {
+        if let expiresAt = message.expiresAt, expiresAt <= now { return }
         guard let connection = session.connection else {
             guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else { return }
             enqueue(message, for: session)
             return
         }
         if message.qos == .atMostOnce {
-            transmit(message, packetID: nil, identifiers: identifiers, duplicate: false, to: session, via: connection)
+            transmit(
+                message, packetID: nil, identifiers: identifiers, duplicate: false, to: session, via: connection, now: now,
+                actions: &actions)
+            throttle(publisher, for: connection, now: now, actions: &actions)
             return
         }
         let window = min(session.clientReceiveMaximum, config.maxInflight)
         guard session.inflight.count < window else {
             enqueue(message, for: session)
-            throttlePublisher(for: connection)
+            throttle(publisher, for: connection, windowFull: true, now: now, actions: &actions)
             return
         }
         let id = session.allocatePacketID()
         session.inflight[id] = Session.Outgoing(
             message: message, subscriptionIdentifiers: identifiers, state: message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec,
-            sentAt: eventLoop.now)
+            sentAt: now)
         session.inflightOrder.append(id)
-        transmit(message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection)
-        armRetry(session)
+        transmit(
+            message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection, now: now, actions: &actions)
+        throttle(publisher, for: connection, now: now, actions: &actions)
+        armRetry(session, now: now, actions: &actions)
     }
 
-    /// 3.1.1 only: resend what is still unacknowledged after mqtt.retry_interval, with DUP.
-    /// (5.0 §4.4 forbids resending except on reconnect, which `resume` does for both.)
-    func armRetry(_ session: Session) {
-        guard session.retryTask == nil, !session.protocolVersion.hasProperties, config.retryInterval.milliseconds > 0 else { return }
-        let interval = TimeAmount.milliseconds(config.retryInterval.milliseconds)
-        let bound = NIOLoopBound((broker: self, session: session), eventLoop: eventLoop)
-        session.retryTask = eventLoop.scheduleTask(in: interval) {
-            let (broker, session) = bound.value
-            session.retryTask = nil
-            guard let connection = session.connection, !session.inflight.isEmpty else { return }
-            let due = broker.eventLoop.now - interval
-            for id in session.inflightOrder {
-                guard var outgoing = session.inflight[id], outgoing.sentAt <= due else { continue }
-                outgoing.sentAt = broker.eventLoop.now
-                session.inflight[id] = outgoing
-                if outgoing.state == .awaitingPubComp {
-                    broker.send(.pubrel(PubAckPacket(packetIdentifier: id)), to: connection)
-                } else {
-                    broker.transmit(outgoing.message, packetID: id, identifiers: [], duplicate: true, to: session, via: connection)
-                }
-            }
-            broker.flushPending()
-            broker.armRetry(session)
-        }
-    }
-
-    private func enqueue(_ message: ApplicationMessage, for session: Session) {
+    mutating func enqueue(_ message: ApplicationMessage, for session: Session) {
         if !session.queue.append(message) {
             messagesDropped += 1
             if session.queue.dropped.isPowerOfTwo {
@@ -150,13 +152,13 @@ public final class Broker {
     }
 
     /// Writes one PUBLISH, unless it has expired or is larger than the client accepts.
-    func transmit(
+    mutating func transmit(
         _ message: ApplicationMessage, packetID: UInt16?, identifiers: [Int], duplicate: Bool, to session: Session,
-        via connection: any MQTTConnection
+        via connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
     ) {
         var properties = MQTTProperties()
         if session.protocolVersion.hasProperties {
-            guard let outgoing = message.outgoingProperties(now: eventLoop.now) else { return }
+            guard let outgoing = message.outgoingProperties(now: now) else { return }
             properties = outgoing
             properties.subscriptionIdentifiers = identifiers
         }
@@ -171,51 +173,48 @@ public final class Broker {
             return
         }
         messagesDelivered += 1
-        send(.publish(packet), to: connection)
-        if !connection.isWritable { throttlePublisher(for: connection) }
+        actions.append(.send(.publish(packet), to: connection))
     }
 
     /// Flow control: when a subscriber falls behind (its window is full and messages queue,
     /// or its socket buffer is full), the publisher feeding it stops being read for a while,
     /// instead of the broker queueing (latency) and dropping (loss) without bound.
-    func throttlePublisher(for target: any MQTTConnection) {
-        guard let publisher = currentPublisher, publisher !== target else { return }
-        let key = ObjectIdentifier(publisher)
-        guard paused[key] == nil else { return }
-        paused[key] = publisher
-        publisher.pauseReading()
-        if resumeTask == nil {
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
-            resumeTask = eventLoop.scheduleTask(in: Self.maximumPause) { bound.value.resumePublishers() }
+    mutating func throttle(
+        _ publisher: ConnectionID?, for target: ConnectionID, windowFull: Bool = false, now: NIODeadline, actions: inout BrokerActions
+    ) {
+        guard let publisher, publisher != target, windowFull || unwritable.contains(target), !paused.contains(publisher) else { return }
+        paused.insert(publisher)
+        actions.append(.pauseReading(publisher))
+        if !resumeArmed {
+            resumeArmed = true
+            actions.append(.schedule(.resumePublishers, at: now + Self.maximumPause))
         }
     }
 
     /// Lets paused publishers be read again (a subscriber caught up, or the pause timed out).
-    package func resumePublishers() {
-        resumeTask?.cancel()
-        resumeTask = nil
+    mutating func resumePublishers(actions: inout BrokerActions) {
         guard !paused.isEmpty else { return }
-        let resumed = paused.values
+        for publisher in paused { actions.append(.resumeReading(publisher)) }
         paused.removeAll(keepingCapacity: true)
-        for publisher in resumed { publisher.resumeReading() }
     }
 
     /// Fills the session's window from its queue.
-    func drainQueue(_ session: Session) {
+    mutating func drainQueue(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
         guard let connection = session.connection else { return }
         let window = min(session.clientReceiveMaximum, config.maxInflight)
-        defer { if session.queue.isEmpty { resumePublishers() } }
         while session.inflight.count < window, let message = session.queue.popFirst() {
-            if let expiresAt = message.expiresAt, expiresAt <= eventLoop.now { continue }
+            if let expiresAt = message.expiresAt, expiresAt <= now { continue }
             if message.qos == .atMostOnce {
-                transmit(message, packetID: nil, identifiers: [], duplicate: false, to: session, via: connection)
+                transmit(
+                    message, packetID: nil, identifiers: [], duplicate: false, to: session, via: connection, now: now, actions: &actions)
             } else {
-                deliver(message, to: session, identifiers: [])
+                deliver(message, to: session, identifiers: [], from: nil, now: now, actions: &actions)
             }
         }
+        if session.queue.isEmpty { resumePublishers(actions: &actions) }
     }
 
-    func nextAssignedClientID() -> String {
+    mutating func nextAssignedClientID() -> String {
         assignedIDCounter += 1
         return "emqxctl-\(UInt32.random(in: 0...UInt32.max).hexString)-\(assignedIDCounter)"
     }

@@ -1,47 +1,53 @@
+import ConfigModel
 package import MQTTCore
-import NIOCore
+package import NIOCore
 
 /// What the broker keeps for a client ID: subscriptions, messages in flight both ways, the
 /// queue of messages waiting, and the will. It outlives connections when its expiry interval
 /// says so. Confined to the broker's event loop.
 package final class Session {
     package let clientID: String
-    var protocolVersion: ProtocolVersion
+    package var protocolVersion: ProtocolVersion
     /// The live connection, or nil while the client is offline.
-    package var connection: (any MQTTConnection)?
-    /// Filter text (with any `$share/` prefix) → options and subscription identifier.
-    var subscriptions: [String: (options: SubscribePacket.Subscription, identifier: Int?)] = [:]
+    package var connection: ConnectionID?
+    /// The username of the CONNECT that made or resumed it, for authorization.
+    package var username: String?
+    /// The filters it holds (with any `$share/` prefix): an index into the subscription tree,
+    /// which alone keeps their options, so that the session can leave it.
+    package var filters: Set<String> = []
 
     /// Outgoing QoS 1 and 2 messages not yet acknowledged, in send order.
-    var inflight: [UInt16: Outgoing] = [:]
-    var inflightOrder: [UInt16] = []
+    package var inflight: [UInt16: Outgoing] = [:]
+    package var inflightOrder: [UInt16] = []
     var queue: MessageQueue
     /// Incoming QoS 2 packet identifiers received and not yet released by PUBREL, with when
     /// they arrived (for mqtt.await_rel_timeout).
-    var awaitingRelease: [UInt16: NIODeadline] = [:]
-    /// Resends unacknowledged messages to 3.1.1 clients every mqtt.retry_interval.
-    var retryTask: Scheduled<Void>?
+    package var awaitingRelease: [UInt16: NIODeadline] = [:]
     private var nextPacketID: UInt16 = 1
 
     /// What the client said it can take (5.0 CONNECT properties).
-    var clientReceiveMaximum = 65535
-    var clientMaximumPacketSize: Int?
+    package var clientReceiveMaximum = 65535
+    package var clientMaximumPacketSize: Int?
     /// Topic aliases the client set for its publications (5.0).
-    var inboundAliases: [UInt16: String] = [:]
+    package var inboundAliases: [UInt16: String] = [:]
 
     /// Seconds the session lives after its connection ends; `UInt32.max` is forever.
-    var expiryInterval: UInt32 = 0
-    var will: ConnectPacket.Will?
-    var willTask: Scheduled<Void>?
-    var expiryTask: Scheduled<Void>?
+    package var expiryInterval: UInt32 = 0
+    package var will: ConnectPacket.Will?
+    /// Which will, expiry and retry timers still apply: a timer carries the generation it was
+    /// armed in, and one that is not current does nothing when it fires.
+    var willGeneration = 0
+    var expiryGeneration = 0
+    var retryGeneration = 0
+    var retryArmed = false
 
-    struct Outgoing {
-        var message: ApplicationMessage
-        var subscriptionIdentifiers: [Int]
-        var state: State
-        var sentAt: NIODeadline
+    package struct Outgoing {
+        package var message: ApplicationMessage
+        package var subscriptionIdentifiers: [Int]
+        package var state: State
+        package var sentAt: NIODeadline
 
-        enum State {
+        package enum State {
             case awaitingPubAck
             case awaitingPubRec
             case awaitingPubComp
@@ -69,20 +75,7 @@ package final class Session {
         if let index = inflightOrder.firstIndex(of: id) { inflightOrder.remove(at: index) }
         return removed
     }
-}
 
-/// What the broker needs from a connection; the NIO handler is the real one.
-package protocol MQTTConnection: AnyObject {
-    var protocolVersion: ProtocolVersion { get }
-    /// Queues a packet; the broker flushes after each batch of input.
-    func send(_ packet: MQTTPacket)
-    /// Flushes queued packets to the socket.
-    func flush()
-    /// Closes the connection; with a reason, 5.0 clients get a DISCONNECT carrying it first.
-    func close(reason: ReasonCode?)
-    /// Whether its outbound buffer still has room (NIO's writability).
-    var isWritable: Bool { get }
-    /// Stops and restarts reading from the socket (flow control for fast publishers).
-    func pauseReading()
-    func resumeReading()
+    /// The number of messages waiting in its queue.
+    package var queuedCount: Int { queue.count }
 }

@@ -16,7 +16,7 @@ public final class BrokerServer: @unchecked Sendable {
     private let config: BrokerConfig
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let broker: NIOLoopBound<Broker>
+    private let driver: NIOLoopBound<BrokerDriver>
     private var channels: [(id: String, channel: any Channel)] = []
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
     private var staplers: [NIOLoopBound<OCSPStapler>] = []
@@ -44,7 +44,9 @@ public final class BrokerServer: @unchecked Sendable {
         let mqtt = config.mqtt
         // NIOLoopBound values are made on their loop. submit fails only on a loop that has
         // shut down, and this group was created just above.
-        broker = try! loop.submit { NIOLoopBound(Broker(config: mqtt, eventLoop: loop, logger: logger), eventLoop: loop) }.wait()
+        driver = try! loop.submit {
+            NIOLoopBound(BrokerDriver(broker: Broker(config: mqtt, logger: logger), eventLoop: loop), eventLoop: loop)
+        }.wait()
     }
 
     /// Binds every served listener; returns each listener's id and bound address (port 0 in a
@@ -77,7 +79,7 @@ public final class BrokerServer: @unchecked Sendable {
             let issuer = material.ocspIssuer
         else { return nil }
         let certificate = material.chain[0]
-        let loop = broker.eventLoop
+        let loop = driver.eventLoop
         let logger = self.logger
         let staple = OCSPStaple()
         let stapler = try loop.submit {
@@ -96,7 +98,7 @@ public final class BrokerServer: @unchecked Sendable {
     /// crlfile now and fetches distribution points as handshakes meet them.
     private func startCRLCache(_ id: String, _ options: SSLOptions, _ material: ListenerMaterial) throws -> CRLCache? {
         guard options.enableCRLCheck, options.verify == .verifyPeer else { return nil }
-        let loop = broker.eventLoop
+        let loop = driver.eventLoop
         let cache = CRLCache(
             listenerID: id, authorities: material.authorities, settings: config.crlCache,
             crlfile: options.crlfile.map { paths.absolute($0.value) },
@@ -109,7 +111,7 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
     private func scheduleHeapTrim() throws {
-        let loop = broker.eventLoop
+        let loop = driver.eventLoop
         let trimmer = try loop.submit { NIOLoopBound(HeapTrimmer(), eventLoop: loop) }.wait()
         let states = listenerStates
         loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
@@ -119,8 +121,8 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// Throws rather than crashes when called after `shutdown()`.
     private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
-        let broker = self.broker
-        let loop = broker.eventLoop
+        let driver = self.driver
+        let loop = driver.eventLoop
         let logger = self.logger
         let state = try loop.submit { NIOLoopBound(ListenerState(listener, logger: logger), eventLoop: loop) }.wait()
         listenerStates.append(state)
@@ -147,7 +149,7 @@ public final class BrokerServer: @unchecked Sendable {
                             context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                    try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(broker: broker.value, listener: state.value))
+                    try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value))
                 }
             }
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
@@ -156,7 +158,7 @@ public final class BrokerServer: @unchecked Sendable {
     /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every
     /// connection, and stops the event loop.
     public func shutdown() {
-        let loop = broker.eventLoop
+        let loop = driver.eventLoop
         try? loop.submit { [staplers, crlCaches] in
             staplers.forEach { $0.value.stop() }
             crlCaches.forEach { $0.stop() }
@@ -164,12 +166,7 @@ public final class BrokerServer: @unchecked Sendable {
         try? loop.flatSubmit { [channels] in
             EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
         }.wait()
-        try? loop.submit { [broker] in
-            let broker = broker.value
-            for session in broker.sessions.values {
-                session.connection?.close(reason: .serverShuttingDown)
-            }
-        }.wait()
+        try? loop.submit { [driver] in driver.value.shutdown() }.wait()
         try? group.syncShutdownGracefully()
     }
 }

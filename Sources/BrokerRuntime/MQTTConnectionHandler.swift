@@ -5,22 +5,28 @@ import Logging
 import MQTTCore
 import NIOCore
 
-/// One client connection: bytes in through the pure parser, packets to the broker, packets
-/// out through the encoder. Also the one place that turns a codec error into the answer the
-/// spec prescribes (CONNACK or DISCONNECT with its reason code), and that enforces the
-/// CONNECT timeout and keep-alive.
-final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
+/// One client connection: bytes in through the pure parser, packets to the broker core (via
+/// its driver), packets out through the encoder. Also the one place that turns a codec error
+/// into the answer the spec prescribes (CONNACK or DISCONNECT with its reason code), and that
+/// enforces admission (access_rules, max_connections), the CONNECT timeout, keep-alive and
+/// tcp_options.send_timeout.
+///
+/// Time is the event loop's (`eventLoop.now`), so tests drive it on an embedded loop.
+final class MQTTConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let broker: Broker
+    private let driver: BrokerDriver
     private let listener: ListenerState
     private var inbound: MQTTInboundStream
     private var context: ChannelHandlerContext?
-    private var session: Session?
-    private(set) var protocolVersion: ProtocolVersion = .v3_1_1
+    /// The broker's name for this connection, once admitted.
+    private var id: ConnectionID?
+    /// The client id, once CONNECT was accepted.
+    private var clientID: String?
+    private var protocolVersion: ProtocolVersion = .v3_1_1
     private var keepAliveTimeout: TimeAmount?
-    private var lastActivity = NIODeadline.now()
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     /// When the pending timer fires, and which arming it belongs to: a timer whose generation
     /// is not the latest finds nothing to do.
     private var timerDeadline: NIODeadline?
@@ -28,38 +34,36 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     private var closed = false
     /// Whether the first bytes have arrived (a TLS ClientHello is recognised by them).
     private var sawBytes = false
-    /// Whether this connection counts against its listener's max_connections.
-    private var admitted = false
     /// Which stall of the outbound buffer a pending send-timeout timer belongs to.
     private var sendStallGeneration = 0
 
-    init(broker: Broker, listener: ListenerState) {
-        self.broker = broker
+    init(driver: BrokerDriver, listener: ListenerState) {
+        self.driver = driver
         self.listener = listener
         self.inbound = MQTTInboundStream(
-            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: broker.config.maxPacketSize)))
+            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: driver.broker.config.maxPacketSize)))
     }
+
+    private var logger: Logger { driver.logger }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        lastActivity = context.eventLoop.now
         switch listener.admit(context.remoteAddress) {
         case .admitted:
-            admitted = true
+            id = driver.register(self)
             arm(in: idleTimeout)
             context.fireChannelActive()
         case .denied(let rule):
             // Before any byte is read (and before TLS): closed at once, as EMQX does.
-            let line = "connection refused on \(listener.id) by its access rule \"\(rule)\""
-            if let line = listener.failureLine(line) {
-                broker.logger.warning("\(line)", metadata: ["peer": "\(context.remoteAddress?.logDescription ?? "?")"])
-            }
+            listener.logFailure("connection refused on \(listener.id) by its access rule \"\(rule)\"", peer: context.remoteAddress)
             refuse(context)
         case .overCapacity:
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
-            broker.logger.warning("connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))")
+            logger.warning("connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))")
             refuse(context)
         }
     }
@@ -70,98 +74,78 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if admitted { listener.leave() }
-        admitted = false
         closed = true
-        if let session { broker.connectionLost(session, connection: self) }
-        broker.flushPending()
-        session = nil
+        if let id {
+            listener.leave()
+            driver.closed(id)
+        }
+        id = nil
         self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closed else { return }
+        guard !closed, let id else { return }
         let bytes = unwrapInboundIn(data)
-        if session == nil, !sawBytes {
+        if clientID == nil, !sawBytes {
             sawBytes = true
             if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
         }
         inbound.append(bytes)
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         do {
-            while !closed, let packet = try inbound.next() { handle(packet) }
+            while !closed, let packet = try inbound.next() { handle(packet, from: id) }
         } catch {
             protocolViolation(error)
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        broker.flushPending()
+        driver.flush()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // Either way, a send-timeout timer already pending belongs to an earlier stall.
         sendStallGeneration += 1
-        if context.channel.isWritable {
-            broker.resumePublishers()
-        } else {
-            armSendTimeout(context)
-        }
+        let writable = context.channel.isWritable
+        if !writable { armSendTimeout(context) }
+        if let id, clientID != nil { driver.writabilityChanged(id, isWritable: writable) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        broker.logger.debug("connection error: \(error)")
+        logger.debug("connection error: \(error)")
         close(reason: nil)
     }
 
     // MARK: Packets
 
-    private func handle(_ packet: MQTTPacket) {
-        guard let session else {
+    private func handle(_ packet: MQTTPacket, from id: ConnectionID) {
+        guard clientID != nil else {
             guard case .connect(let connect) = packet else { return protocolViolation(.protocolError("the first packet must be CONNECT")) }
             protocolVersion = connect.protocolVersion
-            guard let accepted = broker.connect(connect, on: self) else { return }
-            session = accepted.session
-            if accepted.keepAlive > 0 {
-                let seconds = Double(accepted.keepAlive) * broker.config.keepaliveMultiplier
+            guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id) else { return }
+            self.clientID = clientID
+            if keepAlive > 0 {
+                let seconds = Double(keepAlive) * driver.broker.config.keepaliveMultiplier
                 keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
                 arm(in: keepAliveTimeout!)
             }
             return
         }
-        switch packet {
-        case .publish(let publish):
-            broker.currentPublisher = self
-            broker.publish(publish, from: session, connection: self)
-            broker.currentPublisher = nil
-        case .puback, .pubrec, .pubrel, .pubcomp: broker.acknowledge(packet, from: session, connection: self)
-        case .subscribe(let subscribe): broker.subscribe(subscribe, from: session, connection: self)
-        case .unsubscribe(let unsubscribe): broker.unsubscribe(unsubscribe, from: session, connection: self)
-        case .pingreq: broker.send(.pingresp, to: self)
-        case .disconnect(let disconnect):
-            broker.disconnect(session, disconnect, connection: self)
-            self.session = nil
-            close(reason: nil)
-        case .auth:
-            broker.fail(self, .badAuthenticationMethod, "AUTH without an authentication method")
-        case .connect, .connack, .suback, .unsuback, .pingresp:
-            broker.fail(self, .protocolError, "a client sent \(packet.name)")
-        }
+        driver.receive(packet, from: id)
     }
 
     /// 0x16 opens a TLS handshake record; no MQTT packet starts with it (CONNECT is 0x10).
     private func tlsOnPlaintextPort(_ context: ChannelHandlerContext) {
-        let line = "a TLS client connected to the plaintext port of \(listener.id) (use an ssl listener's port, or no TLS in the client)"
-        if let line = listener.failureLine(line) {
-            broker.logger.warning("\(line)", metadata: ["peer": "\(context.remoteAddress?.logDescription ?? "?")"])
-        }
+        listener.logFailure(
+            "a TLS client connected to the plaintext port of \(listener.id) (use an ssl listener's port, or no TLS in the client)",
+            peer: context.remoteAddress)
         close(reason: nil)
     }
 
     /// The one map from codec errors to what the peer is told (§4.13).
     private func protocolViolation(_ error: MQTTCodecError) {
-        broker.logger.info("protocol violation: \(error.reason)", metadata: ["reason": "\(error.reasonCode)"])
-        if session == nil {
+        logger.info("protocol violation: \(error.reason)", metadata: ["reason": "\(error.reasonCode)"])
+        if clientID == nil {
             if error.reasonCode == .unsupportedProtocolVersion {
                 // The client's level is unknown; a 3.1.1 CONNACK (return code 1) is what
                 // every client version can read.
@@ -177,11 +161,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     // MARK: Timers
 
     /// `mqtt.idle_timeout`: how long a connection may stay without a CONNECT.
-    private var idleTimeout: TimeAmount { .milliseconds(broker.config.idleTimeout.milliseconds) }
+    private var idleTimeout: TimeAmount { .milliseconds(driver.broker.config.idleTimeout.milliseconds) }
 
     /// The timeout in force: the CONNECT timeout before CONNECT, keep-alive × multiplier after
     /// (nil when the client asked for no keep-alive).
-    private var currentTimeout: TimeAmount? { session == nil ? idleTimeout : keepAliveTimeout }
+    private var currentTimeout: TimeAmount? { clientID == nil ? idleTimeout : keepAliveTimeout }
 
     /// Makes sure a timer fires by `lastActivity + timeout`. Timers are never cancelled:
     /// cancelling a NIO scheduled task scans the event loop's whole timer queue, which holds
@@ -203,6 +187,20 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         }
     }
 
+    private func timerFired() {
+        timerDeadline = nil
+        guard !closed, let context, let timeout = currentTimeout else { return }
+        if lastActivity + timeout > context.eventLoop.now {
+            arm(in: timeout)
+        } else if let clientID {
+            logger.info("keep-alive timeout", metadata: ["client": "\(clientID)"])
+            close(reason: .keepAliveTimeout)
+        } else {
+            logger.info("no CONNECT within mqtt.idle_timeout; closing")
+            close(reason: nil)
+        }
+    }
+
     /// tcp_options.send_timeout: the outbound buffer has been over tcp_options.high_watermark
     /// since now (the client stopped reading, or reads slower than it is sent to); if it still
     /// is when the timeout passes, the connection is closed, as EMQX closes a socket whose
@@ -218,29 +216,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
     }
 
     private func sendTimedOut() {
-        let who = session.map { "client \($0.clientID)" } ?? "a client"
-        let line = "closing \(who) on \(listener.id): nothing could be sent for tcp_options.send_timeout; it stopped reading"
-        if let line = listener.failureLine(line) {
-            broker.logger.warning("\(line)", metadata: ["peer": "\(context?.remoteAddress?.logDescription ?? "?")"])
-        }
+        let who = clientID.map { "client \($0)" } ?? "a client"
+        listener.logFailure(
+            "closing \(who) on \(listener.id): nothing could be sent for tcp_options.send_timeout; it stopped reading",
+            peer: context?.remoteAddress)
         close(reason: nil)
     }
 
-    private func timerFired() {
-        timerDeadline = nil
-        guard !closed, let timeout = currentTimeout else { return }
-        if lastActivity + timeout > .now() {
-            arm(in: timeout)
-        } else if let session {
-            broker.logger.info("keep-alive timeout", metadata: ["client": "\(session.clientID)"])
-            close(reason: .keepAliveTimeout)
-        } else {
-            broker.logger.info("no CONNECT within mqtt.idle_timeout; closing")
-            close(reason: nil)
-        }
-    }
-
-    // MARK: MQTTConnection
+    // MARK: What the driver asks
 
     func send(_ packet: MQTTPacket) {
         guard !closed, let context else { return }
@@ -254,8 +237,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         context?.flush()
     }
 
-    var isWritable: Bool { context?.channel.isWritable ?? true }
-
     func pauseReading() {
         try? context?.channel.syncOptions?.setOption(.autoRead, value: false)
     }
@@ -265,12 +246,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, MQTTConnection {
         try? context?.channel.syncOptions?.setOption(.autoRead, value: true)
     }
 
+    /// Closes the connection; with a reason, a 5.0 client that completed CONNECT gets a
+    /// DISCONNECT carrying it first.
     func close(reason: ReasonCode?) {
         guard !closed, let context else { return }
-        // What this input batch routed to others must go out now: once this channel closes,
-        // its channelReadComplete (where the batch is flushed) never comes.
-        broker.flushPending()
-        if let reason, protocolVersion.hasProperties, session != nil {
+        if let reason, protocolVersion.hasProperties, clientID != nil {
             send(.disconnect(DisconnectPacket(reasonCode: reason)))
         }
         context.flush()

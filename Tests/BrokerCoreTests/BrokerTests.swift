@@ -2,228 +2,235 @@ import ConfigModel
 import Logging
 import MQTTCore
 import NIOCore
-import NIOEmbedded
 import Testing
 
 @testable import BrokerCore
 
-/// The broker's protocol logic driven directly, without sockets: the test plays the clients
-/// through `RecordingConnection`, a transport that keeps what the broker sends, and an
-/// embedded event loop whose clock the test moves.
+/// The broker core driven directly, as a state machine: no sockets, no event loop. The test
+/// plays the clients and the transport through `BrokerHarness`, and moves the clock.
 @Suite struct BrokerTests {
-    let loop = EmbeddedEventLoop()
-
-    func broker(_ configure: (inout MQTTConfig) -> Void = { _ in }) -> Broker {
-        var config = MQTTConfig()
-        configure(&config)
-        return Broker(config: config, eventLoop: loop, logger: Logger(label: "test"))
-    }
-
-    func connect(
-        _ broker: Broker, _ id: String, version: ProtocolVersion = .v5, clean: Bool = true, expiry: UInt32? = nil,
-        receiveMaximum: UInt16? = nil
-    ) -> (Session, RecordingConnection) {
-        let connection = RecordingConnection(version: version)
-        var properties = MQTTProperties()
-        properties.sessionExpiryInterval = expiry
-        properties.receiveMaximum = receiveMaximum
-        let accepted = broker.connect(
-            ConnectPacket(
-                protocolVersion: version, clientIdentifier: id, cleanStart: clean,
-                properties: version == .v5 ? properties : MQTTProperties()), on: connection)!
-        broker.flushPending()
-        return (accepted.session, connection)
-    }
-
-    func publish(
-        _ broker: Broker, _ session: Session, _ connection: RecordingConnection, _ topic: String, _ text: String, qos: QoS,
-        id: UInt16? = nil
-    ) {
-        broker.publish(
-            PublishPacket(topicName: topic, payload: ByteBuffer(string: text), qos: qos, packetIdentifier: id), from: session,
-            connection: connection)
-        broker.flushPending()
-    }
-
-    func subscribe(_ broker: Broker, _ session: Session, _ connection: RecordingConnection, _ filter: String, qos: QoS) {
-        broker.subscribe(
-            SubscribePacket(packetIdentifier: 1, subscriptions: [.init(topicFilter: filter, qos: qos)]), from: session,
-            connection: connection)
-        broker.flushPending()
-    }
-
     @Test func unacknowledgedMessagesAreResentWithDUPOnResume() throws {
-        let broker = broker()
-        let (subscriber, subscriberConnection) = connect(broker, "sub", clean: true, expiry: 60)
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atLeastOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub")
-        publish(broker, publisher, publisherConnection, "t", "one", qos: .atLeastOnce, id: 1)
-        let first = try #require(subscriberConnection.publishes.last)
+        var harness = BrokerHarness()
+        let subscriber = harness.connect("sub", clean: true, expiry: 60)
+        harness.subscribe(subscriber, "t", qos: .atLeastOnce)
+        let publisher = harness.connect("pub")
+        harness.publish(publisher, "t", "one", qos: .atLeastOnce, id: 1)
+        let first = try #require(harness[subscriber].publishes.last)
         #expect(!first.duplicate)
-        broker.connectionLost(subscriber, connection: subscriberConnection)  // no PUBACK: it is still in flight
+        harness.drop(subscriber)  // no PUBACK: it is still in flight
 
-        let (_, again) = connect(broker, "sub", clean: false, expiry: 60)
-        #expect(again.connacks.first?.sessionPresent == true)
-        let resent = try #require(again.publishes.first)
+        let again = harness.connect("sub", clean: false, expiry: 60)
+        #expect(harness[again].connacks.first?.sessionPresent == true)
+        let resent = try #require(harness[again].publishes.first)
         #expect(resent.duplicate)
         #expect(resent.packetIdentifier == first.packetIdentifier)
         #expect(String(buffer: resent.payload) == "one")
     }
 
     @Test func theInflightWindowQueuesAndTheQueueDropsTheOldest() throws {
-        let broker = broker {
+        var harness = BrokerHarness {
             $0.maxInflight = 2
             $0.maxMqueueLength = 3
         }
-        let (subscriber, subscriberConnection) = connect(broker, "sub")
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atLeastOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub")
-        for index in 1...7 { publish(broker, publisher, publisherConnection, "t", "m\(index)", qos: .atLeastOnce, id: UInt16(index)) }
-        #expect(subscriberConnection.publishes.map { String(buffer: $0.payload) } == ["m1", "m2"])
-        #expect(subscriber.queue.count == 3)
-        #expect(broker.messagesDropped == 2)  // m3 and m4 made room for m5…m7
+        let subscriber = harness.connect("sub")
+        harness.subscribe(subscriber, "t", qos: .atLeastOnce)
+        let publisher = harness.connect("pub")
+        for index in 1...7 { harness.publish(publisher, "t", "m\(index)", qos: .atLeastOnce, id: UInt16(index)) }
+        #expect(harness[subscriber].publishes.map { String(buffer: $0.payload) } == ["m1", "m2"])
+        #expect(harness.broker.sessions["sub"]?.queuedCount == 3)
+        #expect(harness.broker.messagesDropped == 2)  // m3 and m4 made room for m5…m7
 
-        broker.acknowledge(
-            .puback(PubAckPacket(packetIdentifier: subscriberConnection.publishes[0].packetIdentifier!)), from: subscriber,
-            connection: subscriberConnection)
-        broker.flushPending()
-        #expect(subscriberConnection.publishes.map { String(buffer: $0.payload) } == ["m1", "m2", "m5"])
+        harness.send(.puback(PubAckPacket(packetIdentifier: harness[subscriber].publishes[0].packetIdentifier!)), from: subscriber)
+        #expect(harness[subscriber].publishes.map { String(buffer: $0.payload) } == ["m1", "m2", "m5"])
     }
 
+    /// The publisher is named with each PUBLISH, so the core knows whom to slow down.
     @Test func aSubscriberThatFallsBehindPausesItsPublisherForABoundedTime() throws {
-        let broker = broker { $0.maxInflight = 1 }
-        let (subscriber, subscriberConnection) = connect(broker, "sub")
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atLeastOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub")
-        broker.currentPublisher = publisherConnection
-        publish(broker, publisher, publisherConnection, "t", "1", qos: .atLeastOnce, id: 1)
-        #expect(!publisherConnection.readingPaused)
-        publish(broker, publisher, publisherConnection, "t", "2", qos: .atLeastOnce, id: 2)  // the window is full: queued
-        #expect(publisherConnection.readingPaused)
-        broker.acknowledge(
-            .puback(PubAckPacket(packetIdentifier: subscriberConnection.publishes[0].packetIdentifier!)), from: subscriber,
-            connection: subscriberConnection)
-        #expect(!publisherConnection.readingPaused, "caught up: reading resumes")
+        var harness = BrokerHarness { $0.maxInflight = 1 }
+        let subscriber = harness.connect("sub")
+        harness.subscribe(subscriber, "t", qos: .atLeastOnce)
+        let publisher = harness.connect("pub")
+        harness.publish(publisher, "t", "1", qos: .atLeastOnce, id: 1)
+        #expect(!harness[publisher].paused)
+        harness.publish(publisher, "t", "2", qos: .atLeastOnce, id: 2)  // the window is full: queued
+        #expect(harness[publisher].paused)
+        harness.send(.puback(PubAckPacket(packetIdentifier: harness[subscriber].publishes[0].packetIdentifier!)), from: subscriber)
+        #expect(!harness[publisher].paused, "caught up: reading resumes")
 
-        publish(broker, publisher, publisherConnection, "t", "3", qos: .atLeastOnce, id: 3)
-        #expect(publisherConnection.readingPaused)
-        loop.advanceTime(by: .milliseconds(100))
-        #expect(!publisherConnection.readingPaused, "a subscriber that never acknowledges holds publishers back 100 ms at most")
-        broker.currentPublisher = nil
+        harness.publish(publisher, "t", "3", qos: .atLeastOnce, id: 3)
+        #expect(harness[publisher].paused)
+        harness.advance(by: .milliseconds(100))
+        #expect(!harness[publisher].paused, "a subscriber that never acknowledges holds publishers back 100 ms at most")
+    }
+
+    @Test func aSubscriberWhoseSocketIsFullPausesItsPublisher() throws {
+        var harness = BrokerHarness()
+        let subscriber = harness.connect("sub")
+        harness.subscribe(subscriber, "t", qos: .atMostOnce)
+        let publisher = harness.connect("pub")
+        harness.publish(publisher, "t", "1", qos: .atMostOnce)
+        #expect(!harness[publisher].paused)
+        harness.setWritable(subscriber, false)
+        harness.publish(publisher, "t", "2", qos: .atMostOnce)
+        #expect(harness[publisher].paused)
+        harness.setWritable(subscriber, true)
+        #expect(!harness[publisher].paused)
     }
 
     @Test func clientReceiveMaximumLimitsTheWindow() throws {
-        let broker = broker()
-        let (subscriber, subscriberConnection) = connect(broker, "sub", receiveMaximum: 1)
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .exactlyOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub")
-        for index in 1...3 { publish(broker, publisher, publisherConnection, "t", "m\(index)", qos: .atLeastOnce, id: UInt16(index)) }
-        #expect(subscriberConnection.publishes.count == 1)
+        var harness = BrokerHarness()
+        let subscriber = harness.connect("sub", receiveMaximum: 1)
+        harness.subscribe(subscriber, "t", qos: .exactlyOnce)
+        let publisher = harness.connect("pub")
+        for index in 1...3 { harness.publish(publisher, "t", "m\(index)", qos: .atLeastOnce, id: UInt16(index)) }
+        #expect(harness[subscriber].publishes.count == 1)
     }
 
     @Test func qos2IsRoutedOnceWhateverTheRetransmissions() throws {
-        let broker = broker()
-        let (subscriber, subscriberConnection) = connect(broker, "sub")
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atMostOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub")
-        publish(broker, publisher, publisherConnection, "t", "once", qos: .exactlyOnce, id: 9)
-        publish(broker, publisher, publisherConnection, "t", "once", qos: .exactlyOnce, id: 9)  // a retransmission
-        #expect(subscriberConnection.publishes.count == 1)
-        #expect(publisherConnection.sent.filter { if case .pubrec = $0 { true } else { false } }.count == 2)
-        broker.acknowledge(.pubrel(PubAckPacket(packetIdentifier: 9)), from: publisher, connection: publisherConnection)
-        broker.flushPending()
-        #expect(publisherConnection.sent.last == .pubcomp(PubAckPacket(packetIdentifier: 9)))
-        publish(broker, publisher, publisherConnection, "t", "again", qos: .exactlyOnce, id: 9)  // a new message reusing the id
-        #expect(subscriberConnection.publishes.count == 2)
+        var harness = BrokerHarness()
+        let subscriber = harness.connect("sub")
+        harness.subscribe(subscriber, "t", qos: .atMostOnce)
+        let publisher = harness.connect("pub")
+        harness.publish(publisher, "t", "once", qos: .exactlyOnce, id: 9)
+        harness.publish(publisher, "t", "once", qos: .exactlyOnce, id: 9)  // a retransmission
+        #expect(harness[subscriber].publishes.count == 1)
+        #expect(harness[publisher].sent.filter { if case .pubrec = $0 { true } else { false } }.count == 2)
+        harness.send(.pubrel(PubAckPacket(packetIdentifier: 9)), from: publisher)
+        #expect(harness[publisher].sent.last == .pubcomp(PubAckPacket(packetIdentifier: 9)))
+        harness.publish(publisher, "t", "again", qos: .exactlyOnce, id: 9)  // a new message reusing the id
+        #expect(harness[subscriber].publishes.count == 2)
+    }
+
+    /// 5.0 §3.3.4: more unreleased QoS 2 messages than the advertised Receive Maximum.
+    @Test func receiveMaximumIsEnforcedInboundFor5Only() throws {
+        for version in [ProtocolVersion.v5, .v3_1_1] {
+            var harness = BrokerHarness { $0.maxInflight = 2 }
+            let publisher = harness.connect("pub", version: version)
+            for id in 1...3 { harness.publish(publisher, "t", "m", qos: .exactlyOnce, id: UInt16(id)) }
+            if version == .v5 {
+                #expect(harness[publisher].closedWith == .receiveMaximumExceeded)
+            } else {
+                #expect(!harness[publisher].closed)
+                #expect(harness[publisher].sent.filter { if case .pubrec = $0 { true } else { false } }.count == 3)
+            }
+        }
+    }
+
+    @Test func serverKeepAliveIsForV5ClientsOnly() throws {
+        var config = MQTTConfig()
+        config.serverKeepAlive = 30
+        for (version, told) in [(ProtocolVersion.v5, UInt16(30)), (.v3_1_1, nil)] {
+            var broker = Broker(config: config, logger: .init(label: "test"))
+            var actions = BrokerActions()
+            let outcome = broker.connect(
+                ConnectPacket(protocolVersion: version, clientIdentifier: "c", keepAlive: 2), on: ConnectionID(1), now: .now(),
+                actions: &actions)
+            #expect(outcome == .accepted(clientID: "c", keepAlive: told ?? 2))
+            guard case .send(.connack(let connack), _) = actions.all.first else { return #expect(Bool(false)) }
+            #expect(connack.properties.serverKeepAlive == told)
+        }
     }
 
     @Test func v3UnacknowledgedMessagesAreRetriedAfterRetryInterval() throws {
-        let broker = broker { $0.retryInterval = .seconds(30) }
-        let (subscriber, subscriberConnection) = connect(broker, "sub", version: .v3_1_1)
-        subscribe(broker, subscriber, subscriberConnection, "t", qos: .atLeastOnce)
-        let (publisher, publisherConnection) = connect(broker, "pub", version: .v3_1_1)
-        publish(broker, publisher, publisherConnection, "t", "x", qos: .atLeastOnce, id: 1)
-        #expect(subscriberConnection.publishes.count == 1)
-        loop.advanceTime(by: .seconds(29))
-        #expect(subscriberConnection.publishes.count == 1)
-        loop.advanceTime(by: .seconds(2))
-        #expect(subscriberConnection.publishes.count == 2)
-        #expect(subscriberConnection.publishes.last?.duplicate == true)
+        var harness = BrokerHarness { $0.retryInterval = .seconds(30) }
+        let subscriber = harness.connect("sub", version: .v3_1_1)
+        harness.subscribe(subscriber, "t", qos: .atLeastOnce)
+        let publisher = harness.connect("pub", version: .v3_1_1)
+        harness.publish(publisher, "t", "x", qos: .atLeastOnce, id: 1)
+        #expect(harness[subscriber].publishes.count == 1)
+        harness.advance(by: .seconds(29))
+        #expect(harness[subscriber].publishes.count == 1)
+        harness.advance(by: .seconds(2))
+        #expect(harness[subscriber].publishes.count == 2)
+        #expect(harness[subscriber].publishes.last?.duplicate == true)
     }
 
     @Test func willDelayAndSessionExpiryRunOnTheClock() throws {
-        let broker = broker()
-        let (watcher, watcherConnection) = connect(broker, "watcher")
-        subscribe(broker, watcher, watcherConnection, "wills/#", qos: .atMostOnce)
-        let connection = RecordingConnection(version: .v5)
+        var harness = BrokerHarness()
+        let watcher = harness.connect("watcher")
+        harness.subscribe(watcher, "wills/#", qos: .atMostOnce)
         var willProperties = MQTTProperties()
         willProperties.willDelayInterval = 5
-        var properties = MQTTProperties()
-        properties.sessionExpiryInterval = 10
-        let accepted = broker.connect(
-            ConnectPacket(
-                protocolVersion: .v5, clientIdentifier: "dying",
-                will: .init(topic: "wills/dying", payload: Array("gone".utf8), properties: willProperties), properties: properties),
-            on: connection
-        )!
-        broker.connectionLost(accepted.session, connection: connection)
-        loop.advanceTime(by: .seconds(4))
-        #expect(watcherConnection.publishes.isEmpty)
-        loop.advanceTime(by: .seconds(2))
-        #expect(watcherConnection.publishes.map(\.topicName) == ["wills/dying"])
-        #expect(broker.sessions["dying"] != nil)
-        loop.advanceTime(by: .seconds(5))
-        #expect(broker.sessions["dying"] == nil)
+        let dying = harness.connect(
+            "dying", expiry: 10, will: .init(topic: "wills/dying", payload: Array("gone".utf8), properties: willProperties))
+        harness.drop(dying)
+        harness.advance(by: .seconds(4))
+        #expect(harness[watcher].publishes.isEmpty)
+        harness.advance(by: .seconds(2))
+        #expect(harness[watcher].publishes.map(\.topicName) == ["wills/dying"])
+        #expect(harness.broker.sessions["dying"] != nil)
+        harness.advance(by: .seconds(5))
+        #expect(harness.broker.sessions["dying"] == nil)
+    }
+
+    @Test func aReconnectBeforeTheWillDelayKeepsTheWillBack() throws {
+        var harness = BrokerHarness()
+        let watcher = harness.connect("watcher")
+        harness.subscribe(watcher, "wills/#", qos: .atMostOnce)
+        var willProperties = MQTTProperties()
+        willProperties.willDelayInterval = 5
+        let will = ConnectPacket.Will(topic: "wills/back", payload: Array("gone".utf8), properties: willProperties)
+        harness.drop(harness.connect("back", expiry: 60, will: will))
+        harness.advance(by: .seconds(2))
+        harness.connect("back", clean: false, expiry: 60, will: will)
+        harness.advance(by: .seconds(10))
+        #expect(harness[watcher].publishes.isEmpty, "the stale will timer finds a newer generation")
     }
 
     @Test func takeoverClosesTheOldConnectionWithSessionTakenOver() throws {
-        let broker = broker()
-        let (_, first) = connect(broker, "same")
-        let (_, second) = connect(broker, "same")
-        #expect(first.closedWith == .sessionTakenOver)
-        #expect(second.closedWith == nil)
+        var harness = BrokerHarness()
+        let first = harness.connect("same")
+        let second = harness.connect("same")
+        #expect(harness[first].closedWith == .sessionTakenOver)
+        #expect(!harness[second].closed)
+    }
+
+    /// Subscriptions live in the tree alone; a session only knows which filters to leave.
+    @Test func anEndedSessionLeavesTheTree() throws {
+        var harness = BrokerHarness()
+        let subscriber = harness.connect("sub")
+        harness.subscribe(subscriber, "a/+", qos: .atMostOnce)
+        harness.subscribe(subscriber, "$share/g/b/#", qos: .atMostOnce)
+        #expect(harness.broker.subscriptions.count == 2)
+        harness.drop(subscriber)
+        #expect(harness.broker.subscriptions.count == 0)
     }
 
     @Test func limitsFromTheConfigAreEnforced() throws {
-        let broker = broker {
+        var harness = BrokerHarness {
             $0.maxQoSAllowed = 1
             $0.retainAvailable = false
             $0.maxTopicAlias = 2
         }
-        let (session, connection) = connect(broker, "c")
-        let connack = try #require(connection.connacks.first)
+        let connection = harness.connect("c")
+        let connack = try #require(harness[connection].connacks.first)
         #expect(connack.properties.maximumQoS == 1)
         #expect(connack.properties.retainAvailable == 0)
         #expect(connack.properties.topicAliasMaximum == 2)
-        publish(broker, session, connection, "t", "x", qos: .exactlyOnce, id: 1)
-        #expect(connection.closedWith == .qosNotSupported)
-        let (other, otherConnection) = connect(broker, "d")
-        broker.publish(
-            PublishPacket(topicName: "t", payload: ByteBuffer(string: "x"), retain: true), from: other, connection: otherConnection)
-        #expect(otherConnection.closedWith == .retainNotSupported)
-    }
-}
-
-/// A transport that records what the broker sends; the test plays the peer.
-final class RecordingConnection: MQTTConnection {
-    let protocolVersion: ProtocolVersion
-    private(set) var sent: [MQTTPacket] = []
-    private(set) var closedWith: ReasonCode?
-    private(set) var closed = false
-
-    init(version: ProtocolVersion) { protocolVersion = version }
-
-    func send(_ packet: MQTTPacket) { sent.append(packet) }
-    func flush() {}
-    var isWritable = true
-    private(set) var readingPaused = false
-    func pauseReading() { readingPaused = true }
-    func resumeReading() { readingPaused = false }
-    func close(reason: ReasonCode?) {
-        closed = true
-        closedWith = reason
+        harness.publish(connection, "t", "x", qos: .exactlyOnce, id: 1)
+        #expect(harness[connection].closedWith == .qosNotSupported)
+        let other = harness.connect("d")
+        harness.publish(other, "t", "x", qos: .atMostOnce, retain: true)
+        #expect(harness[other].closedWith == .retainNotSupported)
     }
 
-    var publishes: [PublishPacket] { sent.compactMap { if case .publish(let publish) = $0 { publish } else { nil } } }
-    var connacks: [ConnAckPacket] { sent.compactMap { if case .connack(let connack) = $0 { connack } else { nil } } }
+    /// The authorization seam: asked for every PUBLISH and SUBSCRIBE filter.
+    @Test func anAuthorizerDecidesPublishAndSubscribe() throws {
+        struct OnlyOwnTopics: Authorizer {
+            func authorize(_ request: AuthorizationRequest) -> Bool { request.topic.hasPrefix("\(request.clientID)/") }
+        }
+        var harness = BrokerHarness(authorizer: OnlyOwnTopics())
+        let v5 = harness.connect("a")
+        harness.subscribe(v5, "a/#", qos: .atLeastOnce)
+        harness.subscribe(v5, "b/#", qos: .atLeastOnce)
+        #expect(harness[v5].subacks.map(\.reasonCodes) == [[.grantedQoS1], [.notAuthorized]])
+        harness.publish(v5, "b/x", "no", qos: .atLeastOnce, id: 1)
+        #expect(harness[v5].sent.last == .puback(PubAckPacket(packetIdentifier: 1, reasonCode: .notAuthorized)))
+        harness.publish(v5, "a/x", "yes", qos: .atLeastOnce, id: 2)
+        #expect(harness[v5].publishes.map(\.topicName) == ["a/x"])
+
+        let v3 = harness.connect("b", version: .v3_1_1)
+        harness.subscribe(v3, "a/#", qos: .atMostOnce)
+        #expect(harness[v3].subacks.first?.reasonCodes == [ReasonCode(rawValue: 0x80)])
+    }
 }

@@ -1,0 +1,53 @@
+package import MQTTCore
+package import NIOCore
+
+/// A connection as the broker core knows it: a number its transport gave it. The core never
+/// holds a channel; it asks the transport, through actions, to write, close or pause.
+package struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: UInt64
+    package init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    package var description: String { "#\(rawValue)" }
+}
+
+/// What the broker core asks of its transport, in the order it must be done.
+package enum BrokerAction: Sendable {
+    /// Write a packet to a connection. The transport flushes each connection written to once,
+    /// at the end of the batch of input that caused it.
+    case send(MQTTPacket, to: ConnectionID)
+    /// Close a connection, what was sent to it first; a 5.0 client gets DISCONNECT with
+    /// `reason` when there is one.
+    case close(ConnectionID, reason: ReasonCode?)
+    /// Flow control: stop, and start again, reading from a publisher.
+    case pauseReading(ConnectionID)
+    case resumeReading(ConnectionID)
+    /// Call the core's `timerFired(_:now:actions:)` with `timer` at `deadline`. Timers are
+    /// never cancelled: a timer that no longer applies finds nothing to do when it fires.
+    case schedule(BrokerTimer, at: NIODeadline)
+}
+
+/// The core's timers, each naming what it is for.
+package enum BrokerTimer: Hashable, Sendable {
+    /// A will's delay has passed (5.0 Will Delay Interval).
+    case will(clientID: String, generation: Int)
+    /// An offline session's expiry interval has passed.
+    case sessionExpiry(clientID: String, generation: Int)
+    /// 3.1.1: unacknowledged messages are due again (mqtt.retry_interval).
+    case retry(clientID: String, generation: Int)
+    /// Publishers paused for a slow subscriber may be read again.
+    case resumePublishers
+}
+
+/// The actions of one call into the core. The transport keeps one and empties it after each
+/// call, so its storage is reused and a PUBLISH routed to N subscribers allocates no array.
+package struct BrokerActions: Sendable {
+    package private(set) var all: [BrokerAction] = []
+
+    package init() {}
+
+    package mutating func append(_ action: BrokerAction) { all.append(action) }
+
+    /// Empties the list, keeping its storage.
+    package mutating func removeAll() { all.removeAll(keepingCapacity: true) }
+
+    package var isEmpty: Bool { all.isEmpty }
+}
