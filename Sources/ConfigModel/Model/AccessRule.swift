@@ -58,6 +58,9 @@ public struct AccessRule: Hashable, Sendable, CustomStringConvertible {
         network = Network(address: bytes, prefixLength: length)
     }
 
+    /// An IPv4 (4 bytes) or IPv6 (16 bytes) address in text form, as rules hold them.
+    public static func addressBytes(_ text: String) -> [UInt8]? { parseAddress(text) }
+
     static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
