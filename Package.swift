@@ -138,7 +138,9 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
         .testTarget(
-            name: "BrokerRuntimeTests", dependencies: ["BrokerRuntime", "ConfigModel", nio("NIOCore"), log], swiftSettings: strictSwift),
+            name: "BrokerRuntimeTests",
+            dependencies: ["BrokerRuntime", "BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
+            swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(
             name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "PSKStore", "EmqxTestSupport"], exclude: ["Clients"],

@@ -8,7 +8,7 @@ package import NIOCore
 /// handshake that does not finish within `handshakeTimeout` is closed. A server reports each
 /// handshake and each refusal to its `TLSServerObserver`; a client starts the handshake and
 /// passes a failure up the pipeline.
-package final class TLSHandler: ChannelDuplexHandler {
+package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = ByteBuffer
     package typealias InboundOut = ByteBuffer
     package typealias OutboundIn = ByteBuffer
