@@ -34,8 +34,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private var closed = false
     /// Whether the first bytes have arrived (a TLS ClientHello is recognised by them).
     private var sawBytes = false
-    /// Which stall of the outbound buffer a pending send-timeout timer belongs to.
-    private var sendStallGeneration = 0
+    /// Whether a send-timeout check is pending, and how many bytes were waiting when it was
+    /// armed.
+    private var sendCheckArmed = false
+    private var unsentAtArm = 0
 
     init(driver: BrokerDriver, listener: ListenerState) {
         self.driver = driver
@@ -104,11 +106,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Either way, a send-timeout timer already pending belongs to an earlier stall.
-        sendStallGeneration += 1
-        let writable = context.channel.isWritable
-        if !writable { armSendTimeout(context) }
-        if let id, clientID != nil { driver.writabilityChanged(id, isWritable: writable) }
+        if let id, clientID != nil { driver.writabilityChanged(id, isWritable: context.channel.isWritable) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -201,18 +199,33 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// tcp_options.send_timeout: the outbound buffer has been over tcp_options.high_watermark
-    /// since now (the client stopped reading, or reads slower than it is sent to); if it still
-    /// is when the timeout passes, the connection is closed, as EMQX closes a socket whose
-    /// send blocked that long. Like the other timers, never cancelled: a later change of
-    /// writability makes it stale.
-    private func armSendTimeout(_ context: ChannelHandlerContext) {
-        let generation = sendStallGeneration
+    /// tcp_options.send_timeout: after a flush, bytes the socket did not take wait in the
+    /// channel. If, `send_timeout` later, some still wait and none of them left, nothing could
+    /// be sent all that time (the client stopped reading), and the connection is closed, as
+    /// EMQX closes a socket whose send blocked that long. A slow reader that took some goes on
+    /// being watched. One option read per flush; a timer only while bytes wait.
+    private func checkUnsent(_ context: ChannelHandlerContext) {
+        guard !sendCheckArmed else { return }
+        let unsent = unsentBytes(context)
+        guard unsent > 0 else { return }
+        sendCheckArmed = true
+        unsentAtArm = unsent
         let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: listener.sendTimeout) {
-            guard let handler = handler.value.object, handler.sendStallGeneration == generation, !handler.closed else { return }
-            handler.sendTimedOut()
-        }
+        context.eventLoop.scheduleTask(in: listener.sendTimeout) { handler.value.object?.sendCheckDue() }
+    }
+
+    private func sendCheckDue() {
+        sendCheckArmed = false
+        guard !closed, let context else { return }
+        let unsent = unsentBytes(context)
+        guard unsent > 0 else { return }
+        if unsent < unsentAtArm { return checkUnsent(context) }  // some left: still moving
+        sendTimedOut()
+    }
+
+    /// Bytes written to the channel that the socket has not taken yet.
+    private func unsentBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     private func sendTimedOut() {
@@ -233,8 +246,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func flush() {
-        guard !closed else { return }
-        context?.flush()
+        guard !closed, let context else { return }
+        context.flush()
+        checkUnsent(context)
     }
 
     func pauseReading() {

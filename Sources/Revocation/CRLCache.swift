@@ -29,7 +29,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
     private let acceptance: CRLAcceptancePolicy
     private let settings: CRLCacheConfig
     private let crlfile: String?
-    private let fetcher: HTTPFetcher
+    private let fetcher: any HTTPGetting
     private let logger: Logger
     private let now: () -> Date
     private var points: [HTTPURL: Point] = [:]
@@ -46,14 +46,17 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
 
     package init(
         listenerID: String, authorities: [Certificate], settings: CRLCacheConfig, crlfile: String?, eventLoop: any EventLoop,
-        logger: Logger, now: @escaping () -> Date = Date.init
+        logger: Logger, fetcher: (any HTTPGetting)? = nil, now: @escaping () -> Date = Date.init
     ) {
         self.listenerID = listenerID
         self.acceptance = CRLAcceptancePolicy(authorities: authorities)
         self.settings = settings
         self.crlfile = crlfile
-        self.fetcher = HTTPFetcher(
-            eventLoop: eventLoop, timeout: .milliseconds(Int64(settings.httpTimeout.milliseconds)), maximumBodySize: Self.maximumCRLSize)
+        self.fetcher =
+            fetcher
+            ?? HTTPFetcher(
+                eventLoop: eventLoop, timeout: .milliseconds(Int64(settings.httpTimeout.milliseconds)), maximumBodySize: Self.maximumCRLSize
+            )
         self.logger = logger
         self.now = now
     }
@@ -104,7 +107,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         fetcher.get(url, accept: "application/pkix-crl").whenComplete { result in bound.value.received(result, from: url) }
     }
 
-    private func received(_ result: Result<HTTPFetcher.Response, any Error>, from url: HTTPURL) {
+    private func received(_ result: Result<HTTPResponse, any Error>, from url: HTTPURL) {
         guard var point = points[url] else { return }  // evicted meanwhile
         point.fetching = false
         let delay: TimeInterval

@@ -1,25 +1,41 @@
-import ConfigModel
+package import ConfigModel
 import Foundation
-import NIOCore
+package import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// A small HTTP/1.1 client for OCSP responses and CRLs: GET, one request per connection
 /// (`Connection: close`), one deadline over the whole exchange, and a cap on the body.
 /// Plain http only: OCSP responses and CRLs carry their own signatures.
-struct HTTPFetcher: Sendable {
-    struct Response: Sendable {
-        let status: Int
-        let body: [UInt8]
+/// An HTTP GET: what the OCSP stapler and the CRL cache fetch with. `HTTPFetcher` does it
+/// over a socket; in-process tests answer from memory, on an embedded loop whose clock they
+/// move.
+package protocol HTTPGetting: Sendable {
+    var eventLoop: any EventLoop { get }
+    /// Succeeds with any complete response, whatever its status.
+    func get(_ url: HTTPURL, accept: String) -> EventLoopFuture<HTTPResponse>
+}
+
+/// A complete HTTP response.
+package struct HTTPResponse: Sendable {
+    package let status: Int
+    package let body: [UInt8]
+
+    package init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
     }
+}
+
+struct HTTPFetcher: HTTPGetting {
 
     let eventLoop: any EventLoop
     let timeout: TimeAmount
     let maximumBodySize: Int
 
     /// Succeeds with any complete response, whatever its status; fails with `HTTPFetchError`.
-    func get(_ url: HTTPURL, accept: String) -> EventLoopFuture<Response> {
-        let promise = eventLoop.makePromise(of: Response.self)
+    func get(_ url: HTTPURL, accept: String) -> EventLoopFuture<HTTPResponse> {
+        let promise = eventLoop.makePromise(of: HTTPResponse.self)
         let deadline = eventLoop.scheduleTask(in: timeout) {
             promise.fail(HTTPFetchError("no answer from \(url.hostHeader) within \(timeout.nanoseconds / 1_000_000_000) s"))
         }
@@ -77,12 +93,12 @@ struct HTTPFetchError: Error, CustomStringConvertible {
 private final class HTTPResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private let promise: EventLoopPromise<HTTPFetcher.Response>
+    private let promise: EventLoopPromise<HTTPResponse>
     private let limit: Int
     private var status = 0
     private var body: [UInt8] = []
 
-    init(promise: EventLoopPromise<HTTPFetcher.Response>, limit: Int) {
+    init(promise: EventLoopPromise<HTTPResponse>, limit: Int) {
         self.promise = promise
         self.limit = limit
     }
@@ -99,7 +115,7 @@ private final class HTTPResponseCollector: ChannelInboundHandler {
             }
             body.append(contentsOf: part.readableBytesView)
         case .end:
-            promise.succeed(HTTPFetcher.Response(status: status, body: body))
+            promise.succeed(HTTPResponse(status: status, body: body))
         }
     }
 

@@ -18,7 +18,7 @@ package final class OCSPStapler {
     private let issuer: Certificate
     private let requestURL: HTTPURL
     private let staple: OCSPStaple
-    private let fetcher: HTTPFetcher
+    private let fetcher: any HTTPGetting
     private let logger: Logger
     private let now: () -> Date
     private var policy: RevocationRefreshPolicy
@@ -32,7 +32,8 @@ package final class OCSPStapler {
 
     package init(
         listenerID: String, certificate: Certificate, issuer: Certificate, responder: HTTPURL, refreshInterval: TimeInterval,
-        timeout: TimeAmount, staple: OCSPStaple, eventLoop: any EventLoop, logger: Logger, now: @escaping () -> Date = Date.init
+        timeout: TimeAmount, staple: OCSPStaple, eventLoop: any EventLoop, logger: Logger, fetcher: (any HTTPGetting)? = nil,
+        now: @escaping () -> Date = Date.init
     ) throws {
         self.listenerID = listenerID
         self.certificate = certificate
@@ -42,7 +43,7 @@ package final class OCSPStapler {
         let request = try OCSPRequest(certificate: certificate, issuer: issuer)
         self.requestURL = responder.appendingPathComponent(Self.urlEncoded(request.der))
         self.staple = staple
-        self.fetcher = HTTPFetcher(eventLoop: eventLoop, timeout: timeout, maximumBodySize: Self.maximumResponseSize)
+        self.fetcher = fetcher ?? HTTPFetcher(eventLoop: eventLoop, timeout: timeout, maximumBodySize: Self.maximumResponseSize)
         self.logger = logger
         self.now = now
         self.policy = RevocationRefreshPolicy(interval: refreshInterval)
@@ -63,7 +64,7 @@ package final class OCSPStapler {
         }
     }
 
-    private func received(_ result: Result<HTTPFetcher.Response, any Error>) {
+    private func received(_ result: Result<HTTPResponse, any Error>) {
         guard !stopped else { return }
         do {
             let reply = try result.get()

@@ -142,22 +142,4 @@ import Testing
         guard case .publish(let delivered)? = try subscriber.received().first else { return #expect(Bool(false)) }
         #expect(String(buffer: delivered.payload) == "hello")
     }
-
-    /// tcp_options.send_timeout: a connection that stays unwritable that long is closed.
-    @Test func aConnectionThatCannotBeWrittenToIsClosedAfterSendTimeout() throws {
-        var client = try Client(self, listener: listener { $0.sendTimeout = .seconds(2) })
-        _ = try client.connect("stalled")
-        client.channel.isWritable = false
-        client.channel.pipeline.fireChannelWritabilityChanged()
-        loop.advanceTime(by: .seconds(1))
-        #expect(client.channel.isActive)
-        client.channel.isWritable = true
-        client.channel.pipeline.fireChannelWritabilityChanged()
-        loop.advanceTime(by: .seconds(5))
-        #expect(client.channel.isActive, "writable again: the pending timer is stale")
-        client.channel.isWritable = false
-        client.channel.pipeline.fireChannelWritabilityChanged()
-        loop.advanceTime(by: .seconds(2))
-        #expect(!client.channel.isActive)
-    }
 }

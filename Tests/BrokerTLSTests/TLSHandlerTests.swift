@@ -28,7 +28,8 @@ import Testing
     /// The server's context for `ssl_options` written as HOCON.
     static func server(_ sslOptions: String = "") throws -> TLSContext {
         let text = "listeners.ssl.default.ssl_options { \(sslOptions) }\n"
-        let options = try #require(ConfigLoader(environment: [:]).load(text: text, path: "t.conf").config?.listener("ssl:default")?.sslOptions)
+        let options = try #require(
+            ConfigLoader(environment: [:]).load(text: text, path: "t.conf").config?.listener("ssl:default")?.sslOptions)
         let material = ListenerMaterial(
             chain: try certificates("cert.pem"), privateKey: try key("key.pem"), authorities: try certificates("cacert.pem"))
         return try TLSContext.server(options, material: material)
@@ -179,9 +180,11 @@ import Testing
     @Test func aPlaintextClientIsNamedAsSuch() throws {
         let server = EmbeddedChannel()
         let observer = Observer()
-        try server.pipeline.syncOperations.addHandler(TLSHandler(context: Self.server(), role: .server(observer), handshakeTimeout: .seconds(15)))
+        try server.pipeline.syncOperations.addHandler(
+            TLSHandler(context: Self.server(), role: .server(observer), handshakeTimeout: .seconds(15)))
         try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        _ = try? server.writeInbound(ByteBuffer(bytes: [0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]))
+        _ = try? server.writeInbound(
+            ByteBuffer(bytes: [0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]))
         #expect(observer.refusals.first?.hasPrefix("a plaintext MQTT client connected to a TLS port") == true)
     }
 
