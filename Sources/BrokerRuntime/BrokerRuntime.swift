@@ -1,9 +1,9 @@
-/// BrokerRuntime is the embedded MQTT 3.1.1 / 5.0 broker behind `emqxctl serve`: codec,
-/// routing, sessions, listeners and the OpenSSL TLS handler (in `TLS/`, the third and last
-/// place that imports C). It depends on ConfigModel's typed model and on CertTools, never on
-/// PSKStore: the executable wires the PSK store in through a resolver protocol.
-///
-/// `Codec/` and `Session/` are pure state machines that tests drive without sockets;
-/// `Connection/`, `Server/` and `TLS/` put them on SwiftNIO channels; `Bench/` is the load
-/// generator that speaks the same codec.
+/// BrokerRuntime puts the embedded MQTT 3.1.1 / 5.0 broker behind `emqxctl serve` on
+/// SwiftNIO: `BrokerServer` binds the listeners, `ListenerState` admits connections
+/// (access_rules, max_connections) and logs their failures, `MQTTConnectionHandler` frames
+/// packets and enforces the per-connection timers, and `BrokerDriver` runs the broker core
+/// (BrokerCore's state machine) on the event loop and carries out its actions. TLS comes from
+/// BrokerTLS, OCSP and CRLs from Revocation, the certificates and keys from the material
+/// ConfigPreflight read. It never depends on PSKStore: the executable wires the PSK store in
+/// through BrokerTLS's `PSKResolver`. docs/architecture.md draws the whole graph.
 public enum BrokerRuntime {}

@@ -46,6 +46,7 @@ public enum EffectiveConfig {
                 ("backlog", .literal("\(tcp.backlog)")), ("send_timeout", .literal(tcp.sendTimeout.description)),
                 ("nodelay", .literal("\(tcp.nodelay)")), ("nolinger", .literal("\(tcp.nolinger)")),
                 ("reuseaddr", .literal("\(tcp.reuseaddr)")), ("keepalive", .text(tcp.keepalive)),
+                ("high_watermark", .literal(ConfigByteSize.render(tcp.highWatermark))),
             ]
             if let recbuf = tcp.recbuf { tcpFields.append(("recbuf", .literal(ConfigByteSize.render(recbuf)))) }
             if let sndbuf = tcp.sndbuf { tcpFields.append(("sndbuf", .literal(ConfigByteSize.render(sndbuf)))) }
