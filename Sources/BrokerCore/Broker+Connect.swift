@@ -153,13 +153,11 @@ extension Broker {
     /// The connection ended, cleanly or not: the will (after its delay), then the session's
     /// expiry. Nothing for a connection whose session was taken over.
     package mutating func connectionClosed(_ connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {
-        unwritable.remove(connection)
-        if paused.remove(connection) != nil, paused.isEmpty { resumeArmed = false }
+        busy.remove(connection)
         guard let session = links.removeValue(forKey: connection), session.connection == connection else { return }
         session.connection = nil
         session.retryGeneration += 1
         session.retryArmed = false
-        resumePublishers(actions: &actions)
         if let will = session.will {
             let delay = min(UInt32(will.properties.willDelayInterval ?? 0), session.expiryInterval)
             if delay == 0 {
@@ -193,7 +191,7 @@ extension Broker {
             publisher: session.clientID, expiresAt: expiresAt
         )
         if message.retain { retain(message) }
-        route(message, from: nil, now: now, actions: &actions)
+        route(message, now: now, actions: &actions)
     }
 
     /// Removes a session and its subscriptions.

@@ -75,7 +75,7 @@ extension Broker {
             return acknowledge(packet, denied, from: session, on: connection, now: now, actions: &actions)
         }
         if packet.retain { retain(message) }
-        let delivered = route(message, from: connection, now: now, actions: &actions)
+        let delivered = route(message, now: now, actions: &actions)
         let reason: ReasonCode = delivered == 0 && session.protocolVersion.hasProperties ? .noMatchingSubscribers : .success
         acknowledge(packet, reason, from: session, on: connection, now: now, actions: &actions)
     }
@@ -114,6 +114,8 @@ extension Broker {
         } else {
             var stored = message
             stored.retain = true
+            // Its own copy: the payload is a slice of a read buffer several times its size.
+            stored.payload = ByteBuffer(buffer: message.payload)
             retained[message.topic] = stored
         }
     }

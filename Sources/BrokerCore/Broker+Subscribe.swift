@@ -47,7 +47,7 @@ extension Broker {
         }
         actions.append(.send(.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection))
         for (message, identifier) in retainedToSend {
-            deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [], from: nil, now: now, actions: &actions)
+            deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [], now: now, actions: &actions)
         }
     }
 

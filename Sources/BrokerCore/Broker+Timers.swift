@@ -19,9 +19,6 @@ extension Broker {
             guard let session = sessions[clientID], session.retryGeneration == generation else { return }
             session.retryArmed = false
             retry(session, now: now, actions: &actions)
-        case .resumePublishers:
-            resumeArmed = false
-            resumePublishers(actions: &actions)
         }
     }
 

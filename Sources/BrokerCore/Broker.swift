@@ -21,19 +21,16 @@ package struct Broker {
     var retained: [String: ApplicationMessage] = [:]
     /// The session of each connection that completed CONNECT.
     var links: [ConnectionID: Session] = [:]
-    /// Connections whose outbound buffer is full (the transport says so).
-    var unwritable: Set<ConnectionID> = []
-    /// Publishers whose reading is paused because a subscriber is behind.
-    var paused: Set<ConnectionID> = []
-    var resumeArmed = false
-    /// The longest a publisher is held back: a subscriber that stops reading must not stall
-    /// publishers for long (then its queue takes the load, and drops, as in EMQX).
-    static let maximumPause = TimeAmount.milliseconds(100)
+    /// Connections whose unsent bytes are over tcp_options.high_watermark (the transport
+    /// says so): busy, so their messages wait in their session's queue.
+    var busy: Set<ConnectionID> = []
     var assignedIDCounter = 0
 
     /// Counters for logs and the benchmark.
     package internal(set) var messagesReceived = 0
     package internal(set) var messagesDelivered = 0
+    /// Messages dropped: the oldest of a full queue, QoS 0 for a busy or offline session with
+    /// mqueue_store_qos0 off, and those larger than the client's Maximum Packet Size.
     package internal(set) var messagesDropped = 0
 
     package init(config: MQTTConfig, logger: Logger, authorizer: (any Authorizer)? = nil) {
@@ -60,13 +57,14 @@ package struct Broker {
         }
     }
 
-    /// The transport's outbound buffer for `connection` filled up, or drained.
-    package mutating func writabilityChanged(_ connection: ConnectionID, isWritable: Bool, actions: inout BrokerActions) {
+    /// The transport's unsent bytes for `connection` went over tcp_options.high_watermark
+    /// (busy), or back under half of it: then its queue drains.
+    package mutating func writabilityChanged(_ connection: ConnectionID, isWritable: Bool, now: NIODeadline, actions: inout BrokerActions) {
         if isWritable {
-            unwritable.remove(connection)
-            resumePublishers(actions: &actions)
+            busy.remove(connection)
+            if let session = links[connection] { drainQueue(session, now: now, actions: &actions) }
         } else {
-            unwritable.insert(connection)
+            busy.insert(connection)
         }
     }
 
@@ -79,10 +77,9 @@ package struct Broker {
     // MARK: Routing
 
     /// Delivers `message` to every matching subscription; returns how many sessions got it.
-    /// `publisher` is the connection it came from, which is paused if a subscriber falls behind.
+    /// A subscriber that falls behind costs its own queue, never the publisher's rate.
     @discardableResult
-    mutating func route(_ message: ApplicationMessage, from publisher: ConnectionID?, now: NIODeadline, actions: inout BrokerActions) -> Int
-    {
+    mutating func route(_ message: ApplicationMessage, now: NIODeadline, actions: inout BrokerActions) -> Int {
         var targets: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
         let config = self.config
         subscriptions.match(message.topic) { entry in
@@ -100,34 +97,40 @@ package struct Broker {
             var copy = message
             copy.qos = target.qos
             copy.retain = target.retain
-            deliver(copy, to: session, identifiers: target.identifiers, from: publisher, now: now, actions: &actions)
+            deliver(copy, to: session, identifiers: target.identifiers, now: now, actions: &actions)
         }
         return targets.count
     }
 
-    /// Sends now when the session is online and its window allows, else queues.
+    /// Sends now when the session is online, not busy, has nothing queued before it, and its
+    /// window allows; else queues (QoS 0 only with mqueue_store_qos0).
     mutating func deliver(
-        _ message: ApplicationMessage, to session: Session, identifiers: [Int], from publisher: ConnectionID?, now: NIODeadline,
-        actions: inout BrokerActions
+        _ message: ApplicationMessage, to session: Session, identifiers: [Int], now: NIODeadline, actions: inout BrokerActions
     ) {
         if let expiresAt = message.expiresAt, expiresAt <= now { return }
-        guard let connection = session.connection else {
-            guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else { return }
-            enqueue(message, for: session)
-            return
+        guard let connection = session.connection, !busy.contains(connection), session.queue.isEmpty else {
+            return enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
         }
+        send(message, identifiers: identifiers, to: session, via: connection, now: now, actions: &actions)
+    }
+
+    /// Sends one message to a connected session, in its inflight window; false when the window
+    /// is full (nothing was sent).
+    @discardableResult
+    private mutating func send(
+        _ message: ApplicationMessage, identifiers: [Int], to session: Session, via connection: ConnectionID, now: NIODeadline,
+        actions: inout BrokerActions
+    ) -> Bool {
         if message.qos == .atMostOnce {
             transmit(
                 message, packetID: nil, identifiers: identifiers, duplicate: false, to: session, via: connection, now: now,
                 actions: &actions)
-            throttle(publisher, for: connection, now: now, actions: &actions)
-            return
+            return true
         }
         let window = min(session.clientReceiveMaximum, config.maxInflight)
         guard session.inflight.count < window else {
-            enqueue(message, for: session)
-            throttle(publisher, for: connection, windowFull: true, now: now, actions: &actions)
-            return
+            enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
+            return false
         }
         let id = session.allocatePacketID()
         session.inflight[id] = Session.Outgoing(
@@ -136,16 +139,25 @@ package struct Broker {
         session.inflightOrder.append(id)
         transmit(
             message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection, now: now, actions: &actions)
-        throttle(publisher, for: connection, now: now, actions: &actions)
         armRetry(session, now: now, actions: &actions)
+        return true
     }
 
-    mutating func enqueue(_ message: ApplicationMessage, for session: Session) {
-        if !session.queue.append(message) {
+    /// Queues a message for a session that cannot take it now; then, if it is connected and
+    /// not busy, sends what its window allows, so the queue keeps the order.
+    mutating func enqueue(
+        _ message: ApplicationMessage, identifiers: [Int], for session: Session, now: NIODeadline, actions: inout BrokerActions
+    ) {
+        guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else {
+            // QoS 0 is not kept for a busy or offline session unless mqueue_store_qos0.
+            messagesDropped += 1
+            return
+        }
+        if !session.queue.append(message, identifiers: identifiers) {
             messagesDropped += 1
             if session.queue.dropped.isPowerOfTwo {
                 logger.warning(
-                    "message queue full; dropped the oldest message",
+                    "message queue full (mqtt.max_mqueue_len); dropped the oldest message",
                     metadata: ["client": "\(session.clientID)", "dropped": "\(session.queue.dropped)"])
             }
         }
@@ -176,42 +188,22 @@ package struct Broker {
         actions.append(.send(.publish(packet), to: connection))
     }
 
-    /// Flow control: when a subscriber falls behind (its window is full and messages queue,
-    /// or its socket buffer is full), the publisher feeding it stops being read for a while,
-    /// instead of the broker queueing (latency) and dropping (loss) without bound.
-    mutating func throttle(
-        _ publisher: ConnectionID?, for target: ConnectionID, windowFull: Bool = false, now: NIODeadline, actions: inout BrokerActions
-    ) {
-        guard let publisher, publisher != target, windowFull || unwritable.contains(target), !paused.contains(publisher) else { return }
-        paused.insert(publisher)
-        actions.append(.pauseReading(publisher))
-        if !resumeArmed {
-            resumeArmed = true
-            actions.append(.schedule(.resumePublishers, at: now + Self.maximumPause))
-        }
-    }
-
-    /// Lets paused publishers be read again (a subscriber caught up, or the pause timed out).
-    mutating func resumePublishers(actions: inout BrokerActions) {
-        guard !paused.isEmpty else { return }
-        for publisher in paused { actions.append(.resumeReading(publisher)) }
-        paused.removeAll(keepingCapacity: true)
-    }
-
-    /// Fills the session's window from its queue.
+    /// Sends queued messages while the session is connected, not busy, and its window allows.
+    /// A drain sends at most the whole queue (mqtt.max_mqueue_len messages), so what a busy
+    /// connection holds stays bounded: its unsent bytes, plus its queue.
     mutating func drainQueue(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
-        guard let connection = session.connection else { return }
-        let window = min(session.clientReceiveMaximum, config.maxInflight)
-        while session.inflight.count < window, let message = session.queue.popFirst() {
-            if let expiresAt = message.expiresAt, expiresAt <= now { continue }
-            if message.qos == .atMostOnce {
-                transmit(
-                    message, packetID: nil, identifiers: [], duplicate: false, to: session, via: connection, now: now, actions: &actions)
-            } else {
-                deliver(message, to: session, identifiers: [], from: nil, now: now, actions: &actions)
+        guard let connection = session.connection, !busy.contains(connection) else { return }
+        while let entry = session.queue.first {
+            if let expiresAt = entry.message.expiresAt, expiresAt <= now {
+                _ = session.queue.popFirst()
+                continue
             }
+            if entry.message.qos != .atMostOnce && session.inflight.count >= min(session.clientReceiveMaximum, config.maxInflight) {
+                return
+            }
+            _ = session.queue.popFirst()
+            send(entry.message, identifiers: entry.identifiers, to: session, via: connection, now: now, actions: &actions)
         }
-        if session.queue.isEmpty { resumePublishers(actions: &actions) }
     }
 
     mutating func nextAssignedClientID() -> String {

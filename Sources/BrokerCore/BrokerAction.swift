@@ -2,7 +2,7 @@ package import MQTTCore
 package import NIOCore
 
 /// A connection as the broker core knows it: a number its transport gave it. The core never
-/// holds a channel; it asks the transport, through actions, to write, close or pause.
+/// holds a channel; it asks the transport, through actions, to write or close.
 package struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
     package let rawValue: UInt64
     package init(_ rawValue: UInt64) { self.rawValue = rawValue }
@@ -17,9 +17,6 @@ package enum BrokerAction: Sendable {
     /// Close a connection, what was sent to it first; a 5.0 client gets DISCONNECT with
     /// `reason` when there is one.
     case close(ConnectionID, reason: ReasonCode?)
-    /// Flow control: stop, and start again, reading from a publisher.
-    case pauseReading(ConnectionID)
-    case resumeReading(ConnectionID)
     /// Call the core's `timerFired(_:now:actions:)` with `timer` at `deadline`. Timers are
     /// never cancelled: a timer that no longer applies finds nothing to do when it fires.
     case schedule(BrokerTimer, at: NIODeadline)
@@ -33,8 +30,6 @@ package enum BrokerTimer: Hashable, Sendable {
     case sessionExpiry(clientID: String, generation: Int)
     /// 3.1.1: unacknowledged messages are due again (mqtt.retry_interval).
     case retry(clientID: String, generation: Int)
-    /// Publishers paused for a slow subscriber may be read again.
-    case resumePublishers
 }
 
 /// The actions of one call into the core. The transport keeps one and empties it after each

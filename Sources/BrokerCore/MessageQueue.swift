@@ -1,44 +1,48 @@
 import MQTTCore
+import NIOCore
 
-/// A FIFO of messages waiting for a session: offline, or over its inflight window. Bounded by
+/// A FIFO of messages waiting for a session: offline, busy (its connection's unsent bytes
+/// are over tcp_options.high_watermark), or over its inflight window. Bounded by
 /// `mqtt.max_mqueue_len`; when full, the oldest message is dropped and counted, as EMQX does.
+/// Each message keeps the subscription identifiers it is delivered with.
+///
+/// A queued payload is copied into a buffer of its own: a PUBLISH read from a socket is a
+/// slice of the read buffer, and a thousand queued slices would keep a thousand 64 kB read
+/// buffers alive.
 struct MessageQueue {
-    private var storage: [ApplicationMessage] = []
-    private var head = 0
+    struct Entry {
+        var message: ApplicationMessage
+        var identifiers: [Int]
+    }
+
+    private var storage = CircularBuffer<Entry>()
     let limit: Int
     private(set) var dropped = 0
 
     init(limit: Int) { self.limit = limit }
 
-    var count: Int { storage.count - head }
-    var isEmpty: Bool { count == 0 }
+    var count: Int { storage.count }
+    var isEmpty: Bool { storage.isEmpty }
 
     /// Appends; returns false when the oldest message had to be dropped to make room.
     @discardableResult
-    mutating func append(_ message: ApplicationMessage) -> Bool {
+    mutating func append(_ message: ApplicationMessage, identifiers: [Int]) -> Bool {
         var keptAll = true
         if limit > 0 && count >= limit {
-            _ = popFirst()
+            _ = storage.popFirst()
             dropped += 1
             keptAll = false
         }
-        storage.append(message)
+        var owned = message
+        owned.payload = ByteBuffer(buffer: message.payload)
+        storage.append(Entry(message: owned, identifiers: identifiers))
         return keptAll
     }
 
-    mutating func popFirst() -> ApplicationMessage? {
-        guard head < storage.count else { return nil }
-        let message = storage[head]
-        head += 1
-        if head > 64 && head * 2 > storage.count {
-            storage.removeFirst(head)
-            head = 0
-        }
-        return message
-    }
+    /// The oldest message, left in the queue.
+    var first: Entry? { storage.first }
 
-    mutating func removeAll() {
-        storage.removeAll()
-        head = 0
-    }
+    mutating func popFirst() -> Entry? { storage.popFirst() }
+
+    mutating func removeAll() { storage.removeAll() }
 }

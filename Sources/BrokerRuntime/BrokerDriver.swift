@@ -4,7 +4,7 @@ import MQTTCore
 import NIOCore
 
 /// Runs the broker core on its event loop: hands it what the connections received, and
-/// carries out the actions it returns (writes, closes, flow control, timers). The only place
+/// carries out the actions it returns (writes, closes, timers). The only place
 /// the core meets NIO.
 ///
 /// Writes are flushed once per batch of input: `flush()` at the end of a read burst writes
@@ -47,7 +47,7 @@ final class BrokerDriver {
     }
 
     func writabilityChanged(_ connection: ConnectionID, isWritable: Bool) {
-        broker.writabilityChanged(connection, isWritable: isWritable, actions: &actions)
+        broker.writabilityChanged(connection, isWritable: isWritable, now: eventLoop.now, actions: &actions)
         perform()
     }
 
@@ -100,10 +100,6 @@ final class BrokerDriver {
                 unflushed[connection] = nil
                 flush()
                 connections[connection]?.close(reason: reason)
-            case .pauseReading(let connection):
-                connections[connection]?.pauseReading()
-            case .resumeReading(let connection):
-                connections[connection]?.resumeReading()
             case .schedule(let timer, let deadline):
                 let driver = NIOLoopBound(self, eventLoop: eventLoop)
                 eventLoop.scheduleTask(deadline: deadline) { driver.value.timerFired(timer) }

@@ -93,7 +93,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
         }
         inbound.append(bytes)
-        lastActivity = context.eventLoop.now
+        // Before CONNECT, bytes do not buy time: idle_timeout counts from accept, so a CONNECT
+        // trickled in a byte at a time (slowloris) cannot hold the connection.
+        if clientID != nil { lastActivity = context.eventLoop.now }
         do {
             while !closed, let packet = try inbound.next() { handle(packet, from: id) }
         } catch {
@@ -122,6 +124,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             protocolVersion = connect.protocolVersion
             guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id) else { return }
             self.clientID = clientID
+            lastActivity = context?.eventLoop.now ?? lastActivity
             if keepAlive > 0 {
                 let seconds = Double(keepAlive) * driver.broker.config.keepaliveMultiplier
                 keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
@@ -158,7 +161,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     // MARK: Timers
 
-    /// `mqtt.idle_timeout`: how long a connection may stay without a CONNECT.
+    /// `mqtt.idle_timeout`: how long a connection may stay without a CONNECT, from accept.
     private var idleTimeout: TimeAmount { .milliseconds(driver.broker.config.idleTimeout.milliseconds) }
 
     /// The timeout in force: the CONNECT timeout before CONNECT, keep-alive × multiplier after
@@ -249,15 +252,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         guard !closed, let context else { return }
         context.flush()
         checkUnsent(context)
-    }
-
-    func pauseReading() {
-        try? context?.channel.syncOptions?.setOption(.autoRead, value: false)
-    }
-
-    func resumeReading() {
-        guard !closed else { return }
-        try? context?.channel.syncOptions?.setOption(.autoRead, value: true)
     }
 
     /// Closes the connection; with a reason, a 5.0 client that completed CONNECT gets a

@@ -20,7 +20,6 @@ struct BrokerHarness {
         var sent: [MQTTPacket] = []
         var closedWith: ReasonCode?
         var closed = false
-        var paused = false
 
         var publishes: [PublishPacket] { sent.compactMap { if case .publish(let publish) = $0 { publish } else { nil } } }
         var connacks: [ConnAckPacket] { sent.compactMap { if case .connack(let connack) = $0 { connack } else { nil } } }
@@ -78,7 +77,7 @@ struct BrokerHarness {
     }
 
     mutating func setWritable(_ connection: ConnectionID, _ isWritable: Bool) {
-        broker.writabilityChanged(connection, isWritable: isWritable, actions: &actions)
+        broker.writabilityChanged(connection, isWritable: isWritable, now: now, actions: &actions)
         perform()
     }
 
@@ -110,8 +109,6 @@ struct BrokerHarness {
                 records[connection]?.closed = true
                 records[connection]?.closedWith = reason
                 broker.connectionClosed(connection, now: now, actions: &actions)
-            case .pauseReading(let connection): records[connection]?.paused = true
-            case .resumeReading(let connection): records[connection]?.paused = false
             case .schedule(let timer, let deadline): timers.append((timer, deadline))
             }
         }
