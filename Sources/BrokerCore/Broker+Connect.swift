@@ -21,7 +21,9 @@ extension Broker {
         var assigned = false
         if clientID.isEmpty {
             guard packet.cleanStart || v5 else {
-                return refuse(connection, .clientIdentifierNotValid, "an empty client id needs clean session (3.1.1)", actions: &actions)
+                return refuse(
+                    connection, .clientIdentifierNotValid, "an empty client id needs clean session (3.1.1)", client: clientID, now: now,
+                    actions: &actions)
             }
             clientID = nextAssignedClientID()
             assigned = true
@@ -29,15 +31,18 @@ extension Broker {
         guard clientID.utf8.count <= config.maxClientIDLength else {
             return refuse(
                 connection, .clientIdentifierNotValid, "the client id is longer than mqtt.max_clientid_len (\(config.maxClientIDLength))",
-                actions: &actions)
+                client: "", now: now, actions: &actions)
         }
         if let will = packet.will {
             if will.qos.rawValue > config.maxQoSAllowed {
                 return refuse(
-                    connection, .qosNotSupported, "the will's QoS \(will.qos.rawValue) is above mqtt.max_qos_allowed", actions: &actions)
+                    connection, .qosNotSupported, "the will's QoS \(will.qos.rawValue) is above mqtt.max_qos_allowed", client: clientID,
+                    now: now, actions: &actions)
             }
             if will.retain && !config.retainAvailable {
-                return refuse(connection, .retainNotSupported, "a retained will, but mqtt.retain_available is false", actions: &actions)
+                return refuse(
+                    connection, .retainNotSupported, "a retained will, but mqtt.retain_available is false", client: clientID, now: now,
+                    actions: &actions)
             }
         }
 
@@ -96,7 +101,7 @@ extension Broker {
         if let old = existing.connection {
             existing.connection = nil
             links[old] = nil
-            logger.info("session taken over", metadata: ["client": "\(clientID)"])
+            log(.info, "session taken over by a new connection", client: clientID, now: now)
             actions.append(.close(old, reason: .sessionTakenOver))
             publishWillNow(existing, now: now, actions: &actions)
         }
@@ -130,10 +135,10 @@ extension Broker {
         armRetry(session, now: now, actions: &actions)
     }
 
-    private func refuse(
-        _ connection: ConnectionID, _ reason: ReasonCode, _ why: String, actions: inout BrokerActions
+    private mutating func refuse(
+        _ connection: ConnectionID, _ reason: ReasonCode, _ why: String, client: String, now: NIODeadline, actions: inout BrokerActions
     ) -> ConnectOutcome {
-        logger.info("refused CONNECT: \(why)", metadata: ["reason": "\(reason)"])
+        log(.info, "refused CONNECT: \(why)", client: client.isEmpty ? nil : client, now: now, ["reason": "\(reason)"])
         actions.append(.send(.connack(ConnAckPacket(reasonCode: reason)), to: connection))
         actions.append(.close(connection, reason: nil))
         return .refused

@@ -12,11 +12,12 @@ extension Broker {
         var topic = packet.topicName
         if let alias = packet.properties.topicAlias {
             guard Int(alias) <= config.maxTopicAlias else {
-                return fail(connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias", actions: &actions)
+                return fail(
+                    connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias", now: now, actions: &actions)
             }
             if topic.isEmpty {
                 guard let known = session.inboundAliases[alias] else {
-                    return fail(connection, .protocolError, "topic alias \(alias) was never set", actions: &actions)
+                    return fail(connection, .protocolError, "topic alias \(alias) was never set", now: now, actions: &actions)
                 }
                 topic = known
             } else {
@@ -24,18 +25,20 @@ extension Broker {
             }
         }
         guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < config.maxTopicLevels else {
-            return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels", actions: &actions)
+            return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels", now: now, actions: &actions)
         }
         guard packet.qos.rawValue <= config.maxQoSAllowed else {
-            return fail(connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed", actions: &actions)
+            return fail(
+                connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed", now: now, actions: &actions)
         }
         guard !packet.retain || config.retainAvailable else {
-            return fail(connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false", actions: &actions)
+            return fail(
+                connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false", now: now, actions: &actions)
         }
         if config.strictMode, packet.properties.payloadFormatIndicator == 1,
             packet.payload.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) == nil
         {
-            return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not", actions: &actions)
+            return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not", now: now, actions: &actions)
         }
         if packet.qos == .exactlyOnce, let id = packet.packetIdentifier {
             if session.awaitingRelease[id] != nil {
@@ -55,7 +58,7 @@ extension Broker {
             if session.awaitingRelease.count >= receiveMaximum {
                 return fail(
                     connection, .receiveMaximumExceeded, "more than Receive Maximum (\(receiveMaximum)) QoS 2 messages awaiting PUBREL",
-                    actions: &actions)
+                    now: now, actions: &actions)
             }
             if session.awaitingRelease.count >= quota {
                 let reason: ReasonCode = session.protocolVersion.hasProperties ? .quotaExceeded : .success
@@ -71,7 +74,7 @@ extension Broker {
             topic: topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
         )
-        if let denied = authorizationDenied(session, .publish(packet.qos, retain: packet.retain), topic) {
+        if let denied = authorizationDenied(session, .publish(packet.qos, retain: packet.retain), topic, now: now) {
             return acknowledge(packet, denied, from: session, on: connection, now: now, actions: &actions)
         }
         if packet.retain { retain(message) }
@@ -99,11 +102,13 @@ extension Broker {
     /// The reason a PUBLISH or SUBSCRIBE is refused by the authorizer, or nil when it is allowed:
     /// 0x87 Not Authorized for 5.0, and for 3.1.1 (which has no such code) a success code for
     /// a PUBLISH that is then dropped, as EMQX does.
-    func authorizationDenied(_ session: Session, _ action: AuthorizationRequest.Action, _ topic: String) -> ReasonCode? {
+    mutating func authorizationDenied(
+        _ session: Session, _ action: AuthorizationRequest.Action, _ topic: String, now: NIODeadline
+    ) -> ReasonCode? {
         guard let authorizer else { return nil }
         let request = AuthorizationRequest(clientID: session.clientID, username: session.username, action: action, topic: topic)
         guard !authorizer.authorize(request) else { return nil }
-        logger.info("not authorized", metadata: ["client": "\(session.clientID)", "topic": "\(topic)"])
+        log(.info, "not authorized", client: session.clientID, now: now, ["topic": "\(topic)"])
         return session.protocolVersion.hasProperties ? .notAuthorized : .success
     }
 

@@ -27,7 +27,7 @@ extension Broker {
                 codes.append(.topicFilterInvalid)
                 continue
             }
-            if authorizationDenied(session, .subscribe(subscription.qos), parsed.filter.description) != nil {
+            if authorizationDenied(session, .subscribe(subscription.qos), parsed.filter.description, now: now) != nil {
                 // 0x87 for 5.0; 3.1.1 has only Failure (0x80).
                 codes.append(session.protocolVersion.hasProperties ? .notAuthorized : ReasonCode(rawValue: 0x80))
                 continue

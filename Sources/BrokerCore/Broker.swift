@@ -29,9 +29,21 @@ package struct Broker {
     /// Counters for logs and the benchmark.
     package internal(set) var messagesReceived = 0
     package internal(set) var messagesDelivered = 0
-    /// Messages dropped: the oldest of a full queue, QoS 0 for a busy or offline session with
-    /// mqueue_store_qos0 off, and those larger than the client's Maximum Packet Size.
-    package internal(set) var messagesDropped = 0
+    /// Messages dropped, by reason; `messagesDropped` is their sum.
+    package internal(set) var drops = Drops()
+    package var messagesDropped: Int { drops.queueFull + drops.qos0NotQueued + drops.tooLarge }
+    /// One rate limit for the lines clients cause (refusals, violations, takeovers), so that
+    /// a misbehaving fleet cannot flood the log.
+    var connectionLog = LogRateLimiter()
+
+    package struct Drops: Sendable, Equatable {
+        /// The oldest message of a full queue (mqtt.max_mqueue_len).
+        package var queueFull = 0
+        /// QoS 0 for a busy or offline session, with mqtt.mqueue_store_qos0 off.
+        package var qos0NotQueued = 0
+        /// Larger than the client's Maximum Packet Size (5.0).
+        package var tooLarge = 0
+    }
 
     package init(config: MQTTConfig, logger: Logger, authorizer: (any Authorizer)? = nil) {
         self.config = config
@@ -51,9 +63,9 @@ package struct Broker {
         case .unsubscribe(let unsubscribe): self.unsubscribe(unsubscribe, from: session, on: connection, actions: &actions)
         case .pingreq: actions.append(.send(.pingresp, to: connection))
         case .disconnect(let disconnect): self.disconnect(disconnect, from: connection, now: now, actions: &actions)
-        case .auth: fail(connection, .badAuthenticationMethod, "AUTH without an authentication method", actions: &actions)
+        case .auth: fail(connection, .badAuthenticationMethod, "AUTH without an authentication method", now: now, actions: &actions)
         case .connect, .connack, .suback, .unsuback, .pingresp:
-            fail(connection, .protocolError, "a client sent \(packet.name)", actions: &actions)
+            fail(connection, .protocolError, "a client sent \(packet.name)", now: now, actions: &actions)
         }
     }
 
@@ -69,9 +81,17 @@ package struct Broker {
     }
 
     /// Ends a connection because of something it sent, with the reason 5.0 clients are told.
-    mutating func fail(_ connection: ConnectionID, _ reason: ReasonCode, _ why: String, actions: inout BrokerActions) {
-        logger.info("closing connection: \(why)", metadata: ["reason": "\(reason)"])
+    mutating func fail(_ connection: ConnectionID, _ reason: ReasonCode, _ why: String, now: NIODeadline, actions: inout BrokerActions) {
+        log(.info, "closing the connection: \(why)", client: links[connection]?.clientID, now: now, ["reason": "\(reason)"])
         actions.append(.close(connection, reason: reason))
+    }
+
+    /// A line about one client, unless such lines are over their rate limit.
+    mutating func log(_ level: Logger.Level, _ line: String, client: String?, now: NIODeadline, _ metadata: Logger.Metadata = [:]) {
+        guard let dropped = connectionLog.admit(at: now) else { return }
+        var metadata = metadata
+        if let client { metadata["client"] = "\(client)" }
+        logger.log(level: level, "\(LogRateLimiter.annotate(line, dropped: dropped))", metadata: metadata)
     }
 
     // MARK: Routing
@@ -150,11 +170,11 @@ package struct Broker {
     ) {
         guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else {
             // QoS 0 is not kept for a busy or offline session unless mqueue_store_qos0.
-            messagesDropped += 1
+            drops.qos0NotQueued += 1
             return
         }
         if !session.queue.append(message, identifiers: identifiers) {
-            messagesDropped += 1
+            drops.queueFull += 1
             if session.queue.dropped.isPowerOfTwo {
                 logger.warning(
                     "message queue full (mqtt.max_mqueue_len); dropped the oldest message",
@@ -180,7 +200,7 @@ package struct Broker {
         )
         if let limit = session.clientMaximumPacketSize, packet.bodySize(version: session.protocolVersion) + 5 > limit {
             // 5.0 §3.1.2.11.4: a packet larger than the client's maximum is discarded.
-            messagesDropped += 1
+            drops.tooLarge += 1
             if let packetID { _ = session.removeInflight(packetID) }
             return
         }

@@ -129,8 +129,15 @@ public final class BrokerServer: @unchecked Sendable {
         let tcp = listener.tcpOptions
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
+        let listenerID = listener.id
         return ServerBootstrap(group: group)
             .applying(tcp)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Backs off accepting when it fails (out of file descriptors), and says why.
+                    try channel.pipeline.syncOperations.addHandler(AcceptFailureHandler(listenerID: listenerID, logger: logger))
+                }
+            }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Set here, synchronously, rather than as childChannelOptions, which NIO

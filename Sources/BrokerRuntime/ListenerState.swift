@@ -1,3 +1,4 @@
+import BrokerCore
 import BrokerTLS
 import ConfigModel
 import Logging
@@ -75,12 +76,23 @@ extension ListenerState: TLSServerObserver {
     }
 
     func failed(_ error: TLSError, peer: SocketAddress?) {
-        logger.info("TLS error", metadata: ["listener": "\(id)", "peer": "\(peer?.logDescription ?? "?")", "reason": "\(error)"])
+        log(.info, "TLS error: \(error)", peer: peer)
     }
 
     /// One warning, unless this listener's failure lines are over their rate limit.
-    func logFailure(_ line: String, peer: SocketAddress?) {
+    func logFailure(_ line: String, peer: SocketAddress?, client: String? = nil) {
+        log(.warning, line, peer: peer, client: client)
+    }
+}
+
+extension ListenerState {
+    /// A line about one connection, naming the listener, the peer and the client id once
+    /// known; every such line of a listener shares one rate limit (10 a second), so that a
+    /// flood of bad clients cannot flood the log.
+    func log(_ level: Logger.Level, _ line: String, peer: SocketAddress?, client: String? = nil) {
         guard let line = failureLine(line) else { return }
-        logger.warning("\(line)", metadata: ["listener": "\(id)", "peer": "\(peer?.logDescription ?? "?")"])
+        var metadata: Logger.Metadata = ["listener": "\(id)", "peer": "\(peer?.logDescription ?? "?")"]
+        if let client { metadata["client"] = "\(client)" }
+        logger.log(level: level, "\(line)", metadata: metadata)
     }
 }

@@ -65,7 +65,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             refuse(context)
         case .overCapacity:
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
-            logger.warning("connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))")
+            listener.logFailure(
+                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))", peer: context.remoteAddress)
             refuse(context)
         }
     }
@@ -145,7 +146,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     /// The one map from codec errors to what the peer is told (§4.13).
     private func protocolViolation(_ error: MQTTCodecError) {
-        logger.info("protocol violation: \(error.reason)", metadata: ["reason": "\(error.reasonCode)"])
+        listener.log(
+            .info, "protocol violation (reason code \(error.reasonCode)): \(error.reason)", peer: context?.remoteAddress, client: clientID)
         if clientID == nil {
             if error.reasonCode == .unsupportedProtocolVersion {
                 // The client's level is unknown; a 3.1.1 CONNACK (return code 1) is what
@@ -194,10 +196,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         if lastActivity + timeout > context.eventLoop.now {
             arm(in: timeout)
         } else if let clientID {
-            logger.info("keep-alive timeout", metadata: ["client": "\(clientID)"])
+            listener.log(.info, "keep-alive timeout", peer: context.remoteAddress, client: clientID)
             close(reason: .keepAliveTimeout)
         } else {
-            logger.info("no CONNECT within mqtt.idle_timeout; closing")
+            listener.log(.info, "no CONNECT within mqtt.idle_timeout; closing", peer: context.remoteAddress)
             close(reason: nil)
         }
     }
@@ -232,10 +234,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     private func sendTimedOut() {
-        let who = clientID.map { "client \($0)" } ?? "a client"
         listener.logFailure(
-            "closing \(who) on \(listener.id): nothing could be sent for tcp_options.send_timeout; it stopped reading",
-            peer: context?.remoteAddress)
+            "closing the connection: nothing could be sent for tcp_options.send_timeout; the client stopped reading",
+            peer: context?.remoteAddress, client: clientID)
         close(reason: nil)
     }
 

@@ -59,7 +59,13 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let pipelineContext = NIOLoopBound(Weak(context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: handshakeTimeout) {
             guard let handler = handler.value.object, case .handshaking = handler.state else { return }
-            pipelineContext.value.object?.channel.close(promise: nil)
+            let context = pipelineContext.value.object
+            if case .server(let observer) = handler.role {
+                let started = handler.firstByte == nil ? "sent nothing" : "started one"
+                observer.refused(
+                    "no TLS handshake within ssl_options.handshake_timeout (the client \(started))", peer: context?.remoteAddress)
+            }
+            context?.channel.close(promise: nil)
         }
         context.fireChannelActive()
         if case .client = role {

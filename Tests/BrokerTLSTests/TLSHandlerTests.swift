@@ -191,12 +191,14 @@ import Testing
     @Test func theHandshakeTimeoutClosesASilentClient() throws {
         let loop = EmbeddedEventLoop()
         let server = EmbeddedChannel(loop: loop)
+        let observer = Observer()
         try server.pipeline.syncOperations.addHandler(
-            TLSHandler(context: Self.server(), role: .server(Observer()), handshakeTimeout: .seconds(15)))
+            TLSHandler(context: Self.server(), role: .server(observer), handshakeTimeout: .seconds(15)))
         try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         loop.advanceTime(by: .seconds(14))
         #expect(server.isActive)
         loop.advanceTime(by: .seconds(1))
         #expect(!server.isActive)
+        #expect(observer.refusals == ["no TLS handshake within ssl_options.handshake_timeout (the client sent nothing)"])
     }
 }

@@ -28,5 +28,10 @@ import Testing
         #expect(lines.count == 4, "\(outcome)")
         for line in lines { #expect(line.hasSuffix(": ok"), "\(line)") }
         #expect(outcome.status == 0, "\(outcome)")
+        // Each reap is logged, naming the listener and the peer.
+        let log = broker.process.stderr
+        #expect(log.contains("listener=ssl:default peer=127.0.0.1:"), "\(log)")
+        #expect(log.contains("no TLS handshake within ssl_options.handshake_timeout (the client sent nothing)"), "\(log)")
+        #expect(log.contains("no CONNECT within mqtt.idle_timeout"), "\(log)")
     }
 }

@@ -1,22 +1,23 @@
-import NIOCore
+package import NIOCore
 
 /// At most `burst` lines per `window`, so that a fleet of misconfigured clients retrying
-/// in a loop cannot flood the log. Lines held back are counted, and the next line let through
+/// in a loop, or an attacker, cannot flood the log: every per-connection event goes through
+/// one (its listener's, or the broker core's). Lines held back are counted, and the next line let through
 /// says how many there were.
-struct LogRateLimiter {
+package struct LogRateLimiter {
     let burst: Int
     let window: TimeAmount
     private var windowStart: NIODeadline?
     private var admitted = 0
     private var suppressed = 0
 
-    init(burst: Int = 10, window: TimeAmount = .seconds(1)) {
+    package init(burst: Int = 10, window: TimeAmount = .seconds(1)) {
         self.burst = burst
         self.window = window
     }
 
     /// nil when this line must be dropped; otherwise how many were dropped before it.
-    mutating func admit(at now: NIODeadline) -> Int? {
+    package mutating func admit(at now: NIODeadline) -> Int? {
         if let start = windowStart, now - start < window {
             guard admitted < burst else {
                 suppressed += 1
@@ -32,7 +33,7 @@ struct LogRateLimiter {
     }
 
     /// `line`, with the count of lines dropped before it when there were any.
-    static func annotate(_ line: String, dropped: Int) -> String {
+    package static func annotate(_ line: String, dropped: Int) -> String {
         dropped == 0 ? line : "\(line) (\(dropped) similar lines not logged just before this one)"
     }
 }
