@@ -16,6 +16,8 @@ public struct Preflight: Sendable {
     /// A leaf that expires sooner than this gets a warning. Default 30 days.
     public var expiryWarning: TimeInterval = 30 * 86400
     public var catalog: CipherSuiteCatalog
+    /// The PSK store `serve` would open (`--psk-db`), checked when psk_authentication is on.
+    public var pskStore: String?
 
     public init(
         environment: [String: String],
@@ -250,7 +252,26 @@ public struct Preflight: Sendable {
         // EMQX imports init_file at start whether or not PSK is enabled, so check it either way.
         if let file = psk.initFile {
             let context = FileContext(preflight: self, sink: sink, owner: nil)
-            _ = context.readable(file, code: .pskInitFile)
+            if context.readable(file, code: .pskInitFile) != nil, let mode = Self.mode(of: paths.absolute(file.value)), mode & 0o004 != 0 {
+                sink.report(
+                    .pskFileMode, .warning, file.location, file.keyPath,
+                    "\(file.value) holds PSK secrets and is readable by everyone (mode \(String(mode & 0o777, radix: 8)))",
+                    hint: "chmod 600 \(file.value)")
+            }
         }
+        guard psk.enable, let store = pskStore else { return }
+        // The store and SQLite's -wal and -shm files hold every secret: the owner's alone.
+        for file in [store, store + "-wal", store + "-shm"] {
+            guard let mode = Self.mode(of: paths.absolute(file)), mode & 0o077 != 0 else { continue }
+            sink.report(
+                .pskFileMode, .error, psk.location, "psk_authentication",
+                "the PSK store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
+                hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
+        }
+    }
+
+    /// A file's permission bits, nil when it does not exist.
+    static func mode(of path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }
 }

@@ -134,4 +134,33 @@ import Testing
         #expect(outcome.stderr.contains("etc/init.psk:2: no \":\" separator"), "\(outcome.stderr)")
         #expect(!outcome.stderr.contains("secret-one"), "a secret reached the error")
     }
+
+    /// A PSK store others can read is an error for config check and serve alike, with the
+    /// chmod that fixes it; an init_file readable by everyone is a warning.
+    @Test func storeFilesWithLooseModesAreRefused() throws {
+        let folder = try TemporaryDirectory()
+        _ = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+        try folder.write("etc/init.psk", "device-1:secret-one\n")
+        chmod(folder.file("etc/init.psk"), 0o644)
+        try folder.write("emqx.conf", Self.config)
+        let added = try Emqxctl.run(["psk", "add", "device-2", "--generate"], in: folder.path)
+        #expect(added.status == 0, "\(added)")
+        #expect(try folder.mode("data/psk.db") == 0o600)
+
+        let clean = try Emqxctl.run(["config", "check", "emqx.conf"], in: folder.path)
+        #expect(clean.status == 0, "\(clean)")
+        #expect(
+            clean.stdout.contains(
+                "warning[psk-file-mode]: psk_authentication.init_file: etc/init.psk holds PSK secrets and is readable by everyone (mode 644)"
+            ), "\(clean)")
+
+        chmod(folder.file("data/psk.db"), 0o644)
+        let loose = try Emqxctl.run(["config", "check", "emqx.conf"], in: folder.path)
+        #expect(loose.status == 2, "\(loose)")
+        #expect(loose.stdout.contains("error[psk-file-mode]"), "\(loose)")
+        #expect(loose.stdout.contains("hint: chmod 600 data/psk.db data/psk.db-wal data/psk.db-shm"), "\(loose)")
+        let serve = try Emqxctl.run(["serve", "--config", "emqx.conf"], in: folder.path, timeout: 20)
+        #expect(serve.status == 2, "\(serve)")
+        #expect(serve.stderr.contains("error[psk-file-mode]"), "\(serve)")
+    }
 }

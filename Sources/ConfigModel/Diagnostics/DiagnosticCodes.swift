@@ -70,6 +70,8 @@ extension Diagnostic.Code {
     public static let pskChunkSize: Self = "psk-chunk-size"
     public static let pskSeparator: Self = "psk-separator"
     public static let pskInitFile: Self = "psk-init-file"
+    /// The PSK store (or its -wal/-shm) open to others, or an init_file readable by everyone.
+    public static let pskFileMode: Self = "psk-file-mode"
 
     // MARK: Preflight (files behind the values)
     public static let fileMissing: Self = "file-missing"

@@ -9,9 +9,12 @@ public enum EffectiveConfig {
             ("crl_cache", crlCache(config.crlCache)),
         ]
         for key in tree.object?.keys ?? [] where !roots.contains(where: { $0.0 == key }) {
-            roots.append((key, node(tree.object![key]!, key: key)))
+            roots.append((key, node(tree.object![key]!, key: key, underAccessControl: accessControlRoots.contains(key))))
         }
-        return roots.map { "\($0.0) \(write($0.1, indent: 0))\n" }.joined()
+        return roots.map { key, value in
+            let separator = if case .object = value { " " } else { " = " }
+            return "\(quoteKey(key))\(separator)\(write(value, indent: 0))\n"
+        }.joined()
     }
 
     indirect enum Node {
@@ -127,17 +130,32 @@ public enum EffectiveConfig {
         ])
     }
 
-    /// Keys whose values are never printed.
+    /// Keys whose values are never printed: a name that says secret, password, token, key,
+    /// cookie, credential or psk as one of its words (`api_key`, `x-api-key`, `secret_key`;
+    /// not `keyfile`, a path).
     static func isSecret(_ key: String) -> Bool {
-        let lower = key.lowercased()
-        return ["password", "secret", "cookie", "token", "api_key", "private_key", "psk"].contains { lower.contains($0) }
+        let words = key.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        let secretWords: Set<Substring> = ["password", "passwd", "secret", "token", "key", "cookie", "credential", "credentials", "psk"]
+        return words.contains { secretWords.contains($0) } || ["private_key", "api_key"].contains(key.lowercased())
     }
 
-    private static func node(_ value: HOCONValue, key: String) -> Node {
-        if isSecret(key), value.object == nil { return .text("******") }
+    /// `headers` of an HTTP backend under authentication or authorization: every value may
+    /// carry a credential (`authorization = "Bearer …"`), so none is printed.
+    private static func node(_ value: HOCONValue, key: String, inHeaders: Bool = false, underAccessControl: Bool = false) -> Node {
+        if (isSecret(key) || inHeaders), value.object == nil { return .text("******") }
         switch value.kind {
-        case .object(let object): return .object(object.keys.map { ($0, node(object[$0]!, key: $0)) })
-        case .array(let elements): return .array(elements.map { node($0, key: key) })
+        case .object(let object):
+            return .object(
+                object.keys.map {
+                    (
+                        $0,
+                        node(
+                            object[$0]!, key: $0, inHeaders: inHeaders || (underAccessControl && $0 == "headers"),
+                            underAccessControl: underAccessControl)
+                    )
+                })
+        case .array(let elements):
+            return .array(elements.map { node($0, key: key, inHeaders: inHeaders, underAccessControl: underAccessControl) })
         case .string(let text): return .text(text)
         case .number(let text): return .literal(text)
         case .bool(let flag): return .literal("\(flag)")

@@ -70,7 +70,9 @@ extension EmqxCtl {
             if config == nil { try Self.makeDevelopmentCertificates() }
             let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
             var diagnostics = loaded.diagnostics
-            let preflight = loaded.config.map { Preflight(environment: environment).check($0) }
+            var checks = Preflight(environment: environment)
+            checks.pskStore = pskDB
+            let preflight = loaded.config.map { checks.check($0) }
             diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }
             guard let model = loaded.config, errors.isEmpty else {

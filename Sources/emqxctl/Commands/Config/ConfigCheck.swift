@@ -51,11 +51,16 @@ extension EmqxCtl.Config {
         @Flag(help: "Also fetch the first OCSP response and the CRLs, as serve would.")
         var probe = false
 
+        @Option(help: ArgumentHelp("The PSK store serve would open (its mode is checked with psk_authentication on).", valueName: "path"))
+        var pskDB = "data/psk.db"
+
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
             if let config = loaded.config {
-                let preflight = Preflight(environment: options.environment).check(config)
+                var checks = Preflight(environment: options.environment)
+                checks.pskStore = pskDB
+                let preflight = checks.check(config)
                 diagnostics += preflight.diagnostics
                 if probe { diagnostics += RevocationProbe().run(config, material: preflight.material) }
             }
