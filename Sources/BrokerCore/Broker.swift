@@ -12,6 +12,8 @@ package import NIOCore
 /// (mosquitto's design, on SwiftNIO).
 package struct Broker {
     package let config: MQTTConfig
+    /// When a busy connection that holds too much is closed.
+    package let forceShutdown: ForceShutdownConfig
     package let logger: Logger
     /// Decides what clients may publish and subscribe to; nil allows everything.
     package var authorizer: (any Authorizer)?
@@ -45,8 +47,12 @@ package struct Broker {
         package var tooLarge = 0
     }
 
-    package init(config: MQTTConfig, logger: Logger, authorizer: (any Authorizer)? = nil) {
+    package init(
+        config: MQTTConfig, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(), logger: Logger,
+        authorizer: (any Authorizer)? = nil
+    ) {
         self.config = config
+        self.forceShutdown = forceShutdown
         self.logger = logger
         self.authorizer = authorizer
     }
@@ -173,6 +179,7 @@ package struct Broker {
             drops.qos0NotQueued += 1
             return
         }
+        defer { shutDownIfOverfull(session, now: now, actions: &actions) }
         if !session.queue.append(message, identifiers: identifiers) {
             drops.queueFull += 1
             if session.queue.dropped.isPowerOfTwo {
@@ -181,6 +188,24 @@ package struct Broker {
                     metadata: ["client": "\(session.clientID)", "dropped": "\(session.queue.dropped)"])
             }
         }
+    }
+
+    /// force_shutdown: a busy connection whose queue passed max_mailbox_size messages or
+    /// max_heap_size payload bytes is closed instead of holding more (its session stays, as
+    /// an offline one, with its queue).
+    private mutating func shutDownIfOverfull(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
+        guard forceShutdown.enable, let connection = session.connection, busy.contains(connection) else { return }
+        let limit: String
+        if session.queue.count > forceShutdown.maxMailboxSize {
+            limit = "\(session.queue.count) messages waiting, over force_shutdown.max_mailbox_size (\(forceShutdown.maxMailboxSize))"
+        } else if session.queue.bytes > forceShutdown.maxHeapSize {
+            limit = "\(session.queue.bytes) bytes waiting, over force_shutdown.max_heap_size (\(forceShutdown.maxHeapSize))"
+        } else {
+            return
+        }
+        log(.warning, "closing a connection that stopped reading: \(limit)", client: session.clientID, now: now)
+        actions.append(.close(connection, reason: nil))
+        connectionClosed(connection, now: now, actions: &actions)
     }
 
     /// Writes one PUBLISH, unless it has expired or is larger than the client accepts.

@@ -18,6 +18,8 @@ struct MessageQueue {
     private var storage = CircularBuffer<Entry>()
     let limit: Int
     private(set) var dropped = 0
+    /// The payload bytes it holds.
+    private(set) var bytes = 0
 
     init(limit: Int) { self.limit = limit }
 
@@ -29,12 +31,13 @@ struct MessageQueue {
     mutating func append(_ message: ApplicationMessage, identifiers: [Int]) -> Bool {
         var keptAll = true
         if limit > 0 && count >= limit {
-            _ = storage.popFirst()
+            _ = popFirst()
             dropped += 1
             keptAll = false
         }
         var owned = message
         owned.payload = ByteBuffer(buffer: message.payload)
+        bytes += owned.payload.readableBytes
         storage.append(Entry(message: owned, identifiers: identifiers))
         return keptAll
     }
@@ -42,7 +45,14 @@ struct MessageQueue {
     /// The oldest message, left in the queue.
     var first: Entry? { storage.first }
 
-    mutating func popFirst() -> Entry? { storage.popFirst() }
+    mutating func popFirst() -> Entry? {
+        guard let entry = storage.popFirst() else { return nil }
+        bytes -= entry.message.payload.readableBytes
+        return entry
+    }
 
-    mutating func removeAll() { storage.removeAll() }
+    mutating func removeAll() {
+        storage.removeAll()
+        bytes = 0
+    }
 }

@@ -42,10 +42,12 @@ public final class BrokerServer: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let mqtt = config.mqtt
+        let forceShutdown = config.forceShutdown
         // NIOLoopBound values are made on their loop. submit fails only on a loop that has
         // shut down, and this group was created just above.
         driver = try! loop.submit {
-            NIOLoopBound(BrokerDriver(broker: Broker(config: mqtt, logger: logger), eventLoop: loop), eventLoop: loop)
+            NIOLoopBound(
+                BrokerDriver(broker: Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger), eventLoop: loop), eventLoop: loop)
         }.wait()
     }
 
@@ -68,7 +70,7 @@ public final class BrokerServer: @unchecked Sendable {
             logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
             bound.append((listener.id, address))
         }
-        if config.servedListeners.contains(where: { $0.sslOptions != nil }) { try scheduleHeapTrim() }
+        try scheduleHeapTrim()
         return bound
     }
 
@@ -109,13 +111,15 @@ public final class BrokerServer: @unchecked Sendable {
         return cache
     }
 
-    /// Every 2 s, gives back the memory a burst of TLS handshakes left free (HeapTrimmer).
+    /// Every 2 s, gives back the memory a burst left free (HeapTrimmer).
     private func scheduleHeapTrim() throws {
         let loop = driver.eventLoop
         let trimmer = try loop.submit { NIOLoopBound(HeapTrimmer(), eventLoop: loop) }.wait()
         let states = listenerStates
+        let driver = self.driver
         loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
-            _ = trimmer.value.check(handshakes: states.reduce(0) { $0 + $1.value.handshakes })
+            let connections = states.reduce(0) { $0 + $1.value.handshakes + $1.value.turnover }
+            _ = trimmer.value.check(activity: connections + driver.value.broker.messagesReceived / 100)
         }
     }
 

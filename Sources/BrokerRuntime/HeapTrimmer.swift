@@ -2,34 +2,35 @@
     import Glibc
 #endif
 
-/// Gives memory back to the system after bursts of TLS handshakes.
+/// Gives memory back to the system after bursts: of TLS handshakes, of connections, of
+/// messages (a flood queued for a subscriber that stopped reading, say).
 ///
 /// A handshake holds about 50 kB of OpenSSL buffers for a moment (the handshake message
-/// buffer and the 16 kB record buffers); an idle connection keeps less than half of that.
-/// glibc keeps what a burst freed, scattered between the connections' long-lived
-/// allocations, so a broker that took 5,000 connections at once would keep that peak
+/// buffer and the 16 kB record buffers); an idle connection keeps less than half of that; a
+/// stalled subscriber's queue and unsent bytes go when it does. glibc keeps what a burst
+/// freed, scattered between the long-lived allocations, so a broker would keep its peak
 /// resident for good. `malloc_trim` hands the free pages back. It walks the heap, so it runs
-/// once a burst has settled (no handshake since the last check) and at least `burst`
-/// handshakes came since the last trim, or after `steady` handshakes under a constant stream.
+/// once a burst has settled (no activity since the last check) and at least `burst` units of
+/// activity came since the last trim, or after `steady` under a constant stream. The caller
+/// counts activity: handshakes, connections opened and closed, and messages by the hundred.
 final class HeapTrimmer {
     let burst: Int
     let steady: Int
-    private var handshakesAtLastCheck = 0
-    private var handshakesAtLastTrim = 0
+    private var activityAtLastCheck = 0
+    private var activityAtLastTrim = 0
 
     init(burst: Int = 256, steady: Int = 8192) {
         self.burst = burst
         self.steady = steady
     }
 
-    /// Called periodically with the running total of handshakes over all listeners; true
-    /// when it trimmed.
-    func check(handshakes: Int) -> Bool {
-        defer { handshakesAtLastCheck = handshakes }
-        let settled = handshakes == handshakesAtLastCheck
-        let since = handshakes - handshakesAtLastTrim
+    /// Called periodically with the running total of activity; true when it trimmed.
+    func check(activity: Int) -> Bool {
+        defer { activityAtLastCheck = activity }
+        let settled = activity == activityAtLastCheck
+        let since = activity - activityAtLastTrim
         guard (settled && since >= burst) || since >= steady else { return false }
-        handshakesAtLastTrim = handshakes
+        activityAtLastTrim = activity
         _ = mallocTrim?(0)
         return true
     }

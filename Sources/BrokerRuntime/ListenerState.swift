@@ -14,8 +14,9 @@ final class ListenerState {
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
     let sendTimeout: TimeAmount
     private(set) var connections = 0
-    /// TLS handshakes completed, for the heap trimmer.
+    /// TLS handshakes completed, and connections admitted and gone, for the heap trimmer.
     private(set) var handshakes = 0
+    private(set) var turnover = 0
     private var failureLog = LogRateLimiter()
     let logger: Logger
 
@@ -50,10 +51,14 @@ final class ListenerState {
         if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) { return .denied(rule) }
         if let maxConnections, connections >= maxConnections { return .overCapacity }
         connections += 1
+        turnover += 1
         return .admitted
     }
 
-    func leave() { connections -= 1 }
+    func leave() {
+        connections -= 1
+        turnover += 1
+    }
 
     /// `line` to log for a failed connection, or nil while this listener's failures are
     /// over their rate limit.

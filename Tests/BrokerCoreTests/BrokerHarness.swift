@@ -26,10 +26,13 @@ struct BrokerHarness {
         var subacks: [SubAckPacket] { sent.compactMap { if case .suback(let suback) = $0 { suback } else { nil } } }
     }
 
-    init(authorizer: (any Authorizer)? = nil, _ configure: (inout MQTTConfig) -> Void = { _ in }) {
+    init(
+        authorizer: (any Authorizer)? = nil, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(),
+        _ configure: (inout MQTTConfig) -> Void = { _ in }
+    ) {
         var config = MQTTConfig()
         configure(&config)
-        broker = Broker(config: config, logger: Logger(label: "test"), authorizer: authorizer)
+        broker = Broker(config: config, forceShutdown: forceShutdown, logger: Logger(label: "test"), authorizer: authorizer)
     }
 
     subscript(_ connection: ConnectionID) -> Record { records[connection] ?? Record() }

@@ -68,6 +68,34 @@ import Testing
         #expect(harness.broker.messagesDropped == 1)
     }
 
+    /// force_shutdown: a busy connection whose queue passes max_mailbox_size messages (or
+    /// max_heap_size bytes) is closed; its session stays, with its queue, for when it is back.
+    @Test func aBusyConnectionHoldingTooMuchIsClosed() throws {
+        var limits = ForceShutdownConfig()
+        limits.maxMailboxSize = 2
+        var harness = BrokerHarness(forceShutdown: limits)
+        let subscriber = harness.connect("sub", clean: true, expiry: 60)
+        harness.subscribe(subscriber, "t", qos: .atLeastOnce)
+        let publisher = harness.connect("pub")
+        harness.setWritable(subscriber, false)
+        for index in 1...2 { harness.publish(publisher, "t", "m\(index)", qos: .atLeastOnce, id: UInt16(index)) }
+        #expect(!harness[subscriber].closed)
+        harness.publish(publisher, "t", "m3", qos: .atLeastOnce, id: 3)
+        #expect(harness[subscriber].closed)
+        #expect(!harness[publisher].closed)
+        let back = harness.connect("sub", clean: false, expiry: 60)
+        #expect(harness[back].publishes.map { String(buffer: $0.payload) } == ["m1", "m2", "m3"])
+
+        var bytes = ForceShutdownConfig()
+        bytes.maxHeapSize = 10
+        var small = BrokerHarness(forceShutdown: bytes)
+        let reader = small.connect("r")
+        small.subscribe(reader, "t", qos: .atMostOnce)
+        small.setWritable(reader, false)
+        small.publish(small.connect("p"), "t", String(repeating: "x", count: 11), qos: .atMostOnce)
+        #expect(small[reader].closed)
+    }
+
     /// A busy subscriber's queue drains in order once it is writable again, QoS 0 included.
     @Test func aBusySubscriberGetsItsQueueInOrderWhenItDrains() throws {
         var harness = BrokerHarness()

@@ -5,25 +5,25 @@ import Testing
 struct HeapTrimmerTests {
     @Test func trimsOnceABurstHasSettled() {
         let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
-        #expect(!trimmer.check(handshakes: 60))  // a burst under way
-        #expect(!trimmer.check(handshakes: 150))  // still under way
-        #expect(trimmer.check(handshakes: 150))  // settled, 150 since the last trim
-        #expect(!trimmer.check(handshakes: 150))  // nothing new since
+        #expect(!trimmer.check(activity: 60))  // a burst under way
+        #expect(!trimmer.check(activity: 150))  // still under way
+        #expect(trimmer.check(activity: 150))  // settled, 150 since the last trim
+        #expect(!trimmer.check(activity: 150))  // nothing new since
     }
 
     @Test func aSmallSettledBurstIsNotWorthATrim() {
         let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
-        #expect(!trimmer.check(handshakes: 40))
-        #expect(!trimmer.check(handshakes: 40))
-        #expect(!trimmer.check(handshakes: 90))
-        #expect(!trimmer.check(handshakes: 90))  // 90 in all: below the burst size
-        #expect(!trimmer.check(handshakes: 120))
-        #expect(trimmer.check(handshakes: 120))  // settled at 120
+        #expect(!trimmer.check(activity: 40))
+        #expect(!trimmer.check(activity: 40))
+        #expect(!trimmer.check(activity: 90))
+        #expect(!trimmer.check(activity: 90))  // 90 in all: below the burst size
+        #expect(!trimmer.check(activity: 120))
+        #expect(trimmer.check(activity: 120))  // settled at 120
     }
 
     @Test func aSteadyStreamIsTrimmedEverySteadyCount() {
         let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
-        let trims = stride(from: 300, through: 3_000, by: 300).filter { trimmer.check(handshakes: $0) }
+        let trims = stride(from: 300, through: 3_000, by: 300).filter { trimmer.check(activity: $0) }
         #expect(trims == [1_200, 2_400])
     }
 }

@@ -11,7 +11,9 @@ import Testing
     /// with where it is shown.
     static let applied: Set<String> = [
         // Roots and the listener tree.
-        "listeners", "listeners.tcp", "listeners.ssl", "mqtt", "psk_authentication", "crl_cache",
+        "listeners", "listeners.tcp", "listeners.ssl", "mqtt", "psk_authentication", "crl_cache", "force_shutdown",
+        // BrokerCoreTests (a busy connection holding too much is closed).
+        "force_shutdown.enable", "force_shutdown.max_mailbox_size", "force_shutdown.max_heap_size",
         // ServeTests, TLSServeTests, ListenerControlsServeTests (access_rules, max_connections).
         "listeners.*.*.enable", "listeners.*.*.bind", "listeners.*.*.max_connections", "listeners.*.*.access_rules",
         // TCPOptionsServeTests: socket options seen with ss, nolinger as a reset, send_timeout
@@ -56,6 +58,7 @@ import Testing
         mqtt {}
         psk_authentication {}
         crl_cache {}
+        force_shutdown {}
         authentication = [{ mechanism = password_based, backend = http, ssl { enable = true } }]
         """
 
@@ -71,7 +74,7 @@ import Testing
 
     @Test func everyKeyIsAppliedOrReportedAsNotApplied() throws {
         let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
-        let modelled: Set<String> = ["listeners", "mqtt", "psk_authentication", "crl_cache"]
+        let modelled: Set<String> = ["listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown"]
         var seen: Set<String> = []
         for (path, status) in result.ledger.entries {
             guard modelled.contains(String(path.prefix { $0 != "." })), let schema = Self.schemaPath(path) else { continue }

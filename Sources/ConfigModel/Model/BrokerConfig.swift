@@ -4,6 +4,7 @@ public struct BrokerConfig: Sendable {
     public var listeners: [ListenerConfig] = []
     public var pskAuthentication = PSKAuthenticationConfig()
     public var crlCache = CRLCacheConfig()
+    public var forceShutdown = ForceShutdownConfig()
     public var mqtt = MQTTConfig()
     /// The `ssl` blocks of outbound connections (authentication, authorization, bridges, …).
     public var sslClients: [SSLClientConfig] = []
@@ -45,6 +46,10 @@ extension BrokerConfig {
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")
             crlCache = CRLCacheConfig(&reader)
+        }
+        if root.value("force_shutdown") != nil {
+            var reader = root.object("force_shutdown")
+            forceShutdown = ForceShutdownConfig(&reader)
         }
         for key in root.object.keys where !root.declared.contains(key) {
             root.declare([key])

@@ -6,7 +6,7 @@ public enum EffectiveConfig {
     public static func render(_ config: BrokerConfig, tree: HOCONValue) -> String {
         var roots: [(String, Node)] = [
             ("listeners", listeners(config)), ("psk_authentication", psk(config.pskAuthentication)),
-            ("crl_cache", crlCache(config.crlCache)),
+            ("crl_cache", crlCache(config.crlCache)), ("force_shutdown", forceShutdown(config.forceShutdown)),
         ]
         for key in tree.object?.keys ?? [] where !roots.contains(where: { $0.0 == key }) {
             roots.append((key, node(tree.object![key]!, key: key, underAccessControl: accessControlRoots.contains(key))))
@@ -120,6 +120,13 @@ public enum EffectiveConfig {
             ("session_expiry_interval", .literal(mqtt.sessionExpiryInterval.description)), ("max_mqueue_len", count(mqtt.maxMqueueLength)),
             ("mqueue_store_qos0", .literal("\(mqtt.mqueueStoreQoS0)")), ("upgrade_qos", .literal("\(mqtt.upgradeQoS)")),
             ("ignore_loop_deliver", .literal("\(mqtt.ignoreLoopDeliver)")), ("strict_mode", .literal("\(mqtt.strictMode)")),
+        ])
+    }
+
+    private static func forceShutdown(_ settings: ForceShutdownConfig) -> Node {
+        .object([
+            ("enable", .literal("\(settings.enable)")), ("max_mailbox_size", .literal("\(settings.maxMailboxSize)")),
+            ("max_heap_size", .literal(ConfigByteSize.render(settings.maxHeapSize))),
         ])
     }
 

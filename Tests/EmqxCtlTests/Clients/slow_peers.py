@@ -80,6 +80,11 @@ def stalled_subscriber(port, pid):
         return f"only {sent} kB published in 20 s: the publisher was held back"
     if grown > 24:
         return f"the broker grew by {grown:.0f} MB for one stalled subscriber ({sent // 1024} MB published in {elapsed:.1f} s)"
+    # Once both have gone, the memory goes back (the heap trimmer runs every 2 s).
+    time.sleep(4.5)
+    kept = (rss_kb(pid) - before) / 1024
+    if kept > 4:
+        return f"{kept:.1f} MB still held after the clients left (peak {grown:.1f} MB)"
 
 
 def slowloris(port):
