@@ -106,26 +106,57 @@ package struct Broker {
     /// A subscriber that falls behind costs its own queue, never the publisher's rate.
     @discardableResult
     mutating func route(_ message: ApplicationMessage, now: NIODeadline, actions: inout BrokerActions) -> Int {
-        var targets: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
+        // One target per subscriber, however many of its filters match. Most messages have
+        // one: it is kept aside, and a dictionary is made only for a second one.
+        var first: Target?
+        var more: [String: Target] = [:]
         let config = self.config
         subscriptions.match(message.topic) { entry in
             let options = entry.options
             if (options.noLocal || config.ignoreLoopDeliver) && entry.subscriber == message.publisher { return }
             let qos = config.upgradeQoS ? max(message.qos, options.qos) : min(message.qos, options.qos)
-            var target = targets[entry.subscriber] ?? (qos, false, [])
-            target.qos = max(target.qos, qos)
-            target.retain = target.retain || (options.retainAsPublished && message.retain)
-            if let identifier = entry.subscriptionIdentifier { target.identifiers.append(identifier) }
-            targets[entry.subscriber] = target
+            let retain = options.retainAsPublished && message.retain
+            if first == nil {
+                first = Target(clientID: entry.subscriber, qos: qos, retain: retain)
+                first!.add(entry.subscriptionIdentifier)
+            } else if first!.clientID == entry.subscriber {
+                first!.merge(qos: qos, retain: retain, identifier: entry.subscriptionIdentifier)
+            } else {
+                more[entry.subscriber, default: Target(clientID: entry.subscriber, qos: qos, retain: retain)]
+                    .merge(qos: qos, retain: retain, identifier: entry.subscriptionIdentifier)
+            }
         }
-        for (clientID, target) in targets {
-            guard let session = sessions[clientID] else { continue }
-            var copy = message
-            copy.qos = target.qos
-            copy.retain = target.retain
-            deliver(copy, to: session, identifiers: target.identifiers, now: now, actions: &actions)
+        guard let first else { return 0 }
+        deliver(message, as: first, now: now, actions: &actions)
+        for target in more.values { deliver(message, as: target, now: now, actions: &actions) }
+        return 1 + more.count
+    }
+
+    /// What one subscriber gets of a message: the highest QoS and any retain flag of its
+    /// matching subscriptions, and all their identifiers.
+    struct Target {
+        let clientID: String
+        var qos: QoS
+        var retain: Bool
+        var identifiers: [Int] = []
+
+        mutating func add(_ identifier: Int?) {
+            if let identifier { identifiers.append(identifier) }
         }
-        return targets.count
+
+        mutating func merge(qos: QoS, retain: Bool, identifier: Int?) {
+            self.qos = max(self.qos, qos)
+            self.retain = self.retain || retain
+            add(identifier)
+        }
+    }
+
+    private mutating func deliver(_ message: ApplicationMessage, as target: Target, now: NIODeadline, actions: inout BrokerActions) {
+        guard let session = sessions[target.clientID] else { return }
+        var copy = message
+        copy.qos = target.qos
+        copy.retain = target.retain
+        deliver(copy, to: session, identifiers: target.identifiers, now: now, actions: &actions)
     }
 
     /// Sends now when the session is online, not busy, has nothing queued before it, and its
