@@ -200,8 +200,8 @@ package struct Broker {
         return true
     }
 
-    /// Queues a message for a session that cannot take it now; then, if it is connected and
-    /// not busy, sends what its window allows, so the queue keeps the order.
+    /// Queues a message for a session that cannot take it now: offline, busy, its window full,
+    /// or older messages waiting (which keeps the order). `drainQueue` sends them on.
     mutating func enqueue(
         _ message: ApplicationMessage, identifiers: [Int], for session: Session, now: NIODeadline, actions: inout BrokerActions
     ) {
