@@ -63,7 +63,12 @@ public final class BrokerServer: @unchecked Sendable {
                 let crls = try startCRLCache(listener.id, options, material)
                 tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: staple, crls: crls)
             }
-            let channel = try bind(listener, tls: tls).wait()
+            let channel: any Channel
+            do {
+                channel = try bind(listener, tls: tls).wait()
+            } catch {
+                throw ListenerBindError(listener: listener, error: error)
+            }
             try channel.applyLinger(listener.tcpOptions)
             channels.append((listener.id, channel))
             let address = channel.localAddress!
@@ -170,6 +175,14 @@ public final class BrokerServer: @unchecked Sendable {
     /// connection, and stops the event loop.
     public func shutdown() {
         let loop = driver.eventLoop
+        let started = NIODeadline.now()
+        let states = listenerStates
+        let open = (try? loop.submit { states.reduce(0) { $0 + $1.value.connections } }.wait()) ?? 0
+        logger.notice("stopping: closing \(open) connection\(open == 1 ? "" : "s")")
+        defer {
+            let milliseconds = (NIODeadline.now() - started).nanoseconds / 1_000_000
+            logger.notice("stopped: \(open) connection\(open == 1 ? "" : "s") closed in \(milliseconds) ms")
+        }
         try? loop.submit { [staplers, crlCaches] in
             staplers.forEach { $0.value.stop() }
             crlCaches.forEach { $0.stop() }
@@ -187,4 +200,23 @@ public final class BrokerServer: @unchecked Sendable {
 struct PreflightMissing: Error, CustomStringConvertible {
     let listenerID: String
     var description: String { "\(listenerID): no certificate and key from preflight (it found errors, or did not run)" }
+}
+
+/// A listener that could not bind, in words: which one, which address, and what to do.
+public struct ListenerBindError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(listener: ListenerConfig, error: any Error) {
+        let address = listener.bind.value.description
+        let port = listener.bind.value.port
+        if let io = error as? IOError, io.errnoCode == EADDRINUSE {
+            description =
+                "\(listener.id) \(address) is already in use (`ss -ltnp 'sport = :\(port)'` shows by what; "
+                + "another broker, such as a mosquitto service?), or change \(listener.keyPath).bind"
+        } else if let io = error as? IOError {
+            description = "\(listener.id) cannot bind \(address): \(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))"
+        } else {
+            description = "\(listener.id) cannot bind \(address): \(error)"
+        }
+    }
 }

@@ -34,6 +34,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private var closed = false
     /// Whether the first bytes have arrived (a TLS ClientHello is recognised by them).
     private var sawBytes = false
+    /// The peer's address, taken at accept: a closed channel no longer knows it.
+    private var peer: SocketAddress?
     /// Whether a send-timeout check is pending, and how many bytes were waiting when it was
     /// armed.
     private var sendCheckArmed = false
@@ -54,6 +56,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
+        peer = context.remoteAddress
         switch listener.admit(context.remoteAddress) {
         case .admitted:
             id = driver.register(self)
@@ -61,12 +64,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             context.fireChannelActive()
         case .denied(let rule):
             // Before any byte is read (and before TLS): closed at once, as EMQX does.
-            listener.logFailure("connection refused on \(listener.id) by its access rule \"\(rule)\"", peer: context.remoteAddress)
+            listener.logFailure("connection refused on \(listener.id) by its access rule \"\(rule)\"", peer: peer)
             refuse(context)
         case .overCapacity:
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
             listener.logFailure(
-                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))", peer: context.remoteAddress)
+                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))", peer: peer)
             refuse(context)
         }
     }
@@ -140,14 +143,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func tlsOnPlaintextPort(_ context: ChannelHandlerContext) {
         listener.logFailure(
             "a TLS client connected to the plaintext port of \(listener.id) (use an ssl listener's port, or no TLS in the client)",
-            peer: context.remoteAddress)
+            peer: peer)
         close(reason: nil)
     }
 
     /// The one map from codec errors to what the peer is told (§4.13).
     private func protocolViolation(_ error: MQTTCodecError) {
         listener.log(
-            .info, "protocol violation (reason code \(error.reasonCode)): \(error.reason)", peer: context?.remoteAddress, client: clientID)
+            .info, "protocol violation (reason code \(error.reasonCode)): \(error.reason)", peer: peer, client: clientID)
         if clientID == nil {
             if error.reasonCode == .unsupportedProtocolVersion {
                 // The client's level is unknown; a 3.1.1 CONNACK (return code 1) is what
@@ -196,10 +199,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         if lastActivity + timeout > context.eventLoop.now {
             arm(in: timeout)
         } else if let clientID {
-            listener.log(.info, "keep-alive timeout", peer: context.remoteAddress, client: clientID)
+            listener.log(.info, "keep-alive timeout", peer: peer, client: clientID)
             close(reason: .keepAliveTimeout)
         } else {
-            listener.log(.info, "no CONNECT within mqtt.idle_timeout; closing", peer: context.remoteAddress)
+            listener.log(.info, "no CONNECT within mqtt.idle_timeout; closing", peer: peer)
             close(reason: nil)
         }
     }
@@ -236,7 +239,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func sendTimedOut() {
         listener.logFailure(
             "closing the connection: nothing could be sent for tcp_options.send_timeout; the client stopped reading",
-            peer: context?.remoteAddress, client: clientID)
+            peer: peer, client: clientID)
         close(reason: nil)
     }
 

@@ -37,6 +37,8 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var heldPlaintext: ByteBuffer?
     private var firstByte: UInt8?
+    /// The peer's address, taken at accept: a closed channel no longer knows it.
+    private var peer: SocketAddress?
     /// Ciphertext written but not flushed: flushed once per read burst, in
     /// channelReadComplete, so a handshake flight and what follows it share a syscall.
     private var unflushed = false
@@ -53,6 +55,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     package func channelActive(context: ChannelHandlerContext) {
+        peer = context.remoteAddress
         // Never cancelled (cancelling a NIO scheduled task scans the loop's whole timer
         // queue): it fires once, and closes the channel only if the handshake is still going.
         let handler = NIOLoopBound(Weak(self), eventLoop: context.eventLoop)
@@ -63,7 +66,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .server(let observer) = handler.role {
                 let started = handler.firstByte == nil ? "sent nothing" : "started one"
                 observer.refused(
-                    "no TLS handshake within ssl_options.handshake_timeout (the client \(started))", peer: context?.remoteAddress)
+                    "no TLS handshake within ssl_options.handshake_timeout (the client \(started))", peer: handler.peer)
             }
             context?.channel.close(promise: nil)
         }
@@ -119,7 +122,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .closed: close(context)
         case .failed(let error):
             if case .server(let observer) = role {
-                observer.failed(error, peer: context.remoteAddress)
+                observer.failed(error, peer: peer)
             } else {
                 context.fireErrorCaught(error)
             }
@@ -182,7 +185,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .complete:
             flushCiphertext(context)
             if case .server(let observer) = role, let check = connection.revocationCheck {
-                for reason in check.acceptedWithout { observer.acceptedWithoutCRL(reason, peer: context.remoteAddress) }
+                for reason in check.acceptedWithout { observer.acceptedWithoutCRL(reason, peer: peer) }
                 if !check.pendingPoints.isEmpty {
                     state = .awaitingRevocation
                     awaitRevocation(check, context: context)
@@ -194,7 +197,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             close(context)
         case .failed(let error):
             switch role {
-            case .server(let observer): observer.refused(refusalReason(error), peer: context.remoteAddress)
+            case .server(let observer): observer.refused(refusalReason(error), peer: peer)
             case .client: context.fireErrorCaught(error)
             }
             flushCiphertext(context)  // the alert, if OpenSSL made one
@@ -231,16 +234,16 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .good:
             break
         case .revoked(let why):
-            observer.refused("the client certificate is revoked: \(why)", peer: context.remoteAddress)
+            observer.refused("the client certificate is revoked: \(why)", peer: peer)
             close(context)
             return
         case .unavailable(let why):
             guard box.policy == .failOpen else {
-                observer.refused("\(RevocationCheck.Refusal.unavailable(why))", peer: context.remoteAddress)
+                observer.refused("\(RevocationCheck.Refusal.unavailable(why))", peer: peer)
                 close(context)
                 return
             }
-            observer.acceptedWithoutCRL(why, peer: context.remoteAddress)
+            observer.acceptedWithoutCRL(why, peer: peer)
         }
         becomeActive(context)
         if let held = heldPlaintext, held.readableBytes > 0 {

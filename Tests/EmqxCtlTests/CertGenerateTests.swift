@@ -22,6 +22,7 @@ import Testing
             #expect(try folder.mode("certs/\(certificate)") == 0o644, "\(certificate)")
         }
         #expect(outcome.stderr.contains("cakey.pem is not encrypted"))
+        #expect(outcome.stderr.contains("wrote an ec-p256 PKI"), "\(outcome.stderr)")
     }
 
     @Test(arguments: KeyAlgorithm.allCases, [false, true])

@@ -66,11 +66,37 @@ import Testing
 
     @Test func badConfigStopsStartUp() throws {
         let folder = try TemporaryDirectory()
-        try folder.write("emqx.conf", "listeners.tcp.default.bind = \"localhost:1883\"\nlisteners.ssl.default = marked_for_deletion\n")
+        try folder.write(
+            "emqx.conf",
+            """
+            listeners.tcp.default.bind = "localhost:1883"
+            listeners.tcp.default.proxy_protocol = true
+            listeners.ssl.default = marked_for_deletion
+            """)
         let outcome = try Emqxctl.run(["serve", "--config", "emqx.conf"], in: folder.path, timeout: 20)
         #expect(outcome.status == 2, "\(outcome)")
         #expect(outcome.stderr.contains("error[bind-invalid]"), "\(outcome)")
-        #expect(outcome.stderr.contains("not starting: 1 error"), "\(outcome)")
+        // What the summary counts is printed: the warning too.
+        #expect(outcome.stderr.contains("warning[no-effect]: listeners.tcp.default.proxy_protocol"), "\(outcome)")
+        #expect(outcome.stderr.contains("not starting: 1 error, 1 warning"), "\(outcome)")
+    }
+
+    /// A port already taken (by a mosquitto service, say) is named with its listener, the
+    /// address and how to find the other process.
+    @Test func aPortInUseIsNamedWithItsListener() throws {
+        let first = try ServeHarness()
+        let folder = try TemporaryDirectory()
+        try folder.write(
+            "emqx.conf",
+            "listeners.tcp.default.bind = \"127.0.0.1:\(first.port)\"\n\(ServeHarness.defaultConfig.split(separator: "\n").dropFirst().joined(separator: "\n"))\n"
+        )
+        let outcome = try Emqxctl.run(["serve", "--config", "emqx.conf"], in: folder.path, timeout: 20)
+        #expect(outcome.status == 1, "\(outcome)")
+        #expect(
+            outcome.stderr.contains(
+                "Error: tcp:default 127.0.0.1:\(first.port) is already in use (`ss -ltnp 'sport = :\(first.port)'` shows by what"),
+            "\(outcome)")
+        #expect(!outcome.stderr.contains("errno: 98)"), "\(outcome)")
     }
 
     @Test func sigtermSendsServerShuttingDownToV5Clients() throws {
@@ -100,6 +126,8 @@ import Testing
         #expect(outcome.stdout.hasSuffix("e0018b\n"), "\(outcome)")
         let server = broker.process.stop()
         #expect(server.status == 0, "\(server)")
+        #expect(server.stderr.contains("stopping: closing 1 connection"), "\(server)")
+        #expect(server.stderr.contains("stopped: 1 connection closed in "), "\(server)")
     }
 
     /// Waits until the broker has accepted the subscriber's connection (its log says so at

@@ -76,8 +76,10 @@ extension EmqxCtl {
             diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }
             guard let model = loaded.config, errors.isEmpty else {
-                Console.note(DiagnosticRenderer.render(errors))
-                Console.note("not starting: \(DiagnosticRenderer.summary(diagnostics)) in \(config ?? "the embedded defaults")")
+                // What the summary counts is what is printed: errors and warnings (notes are for config check).
+                let shown = diagnostics.filter { $0.severity != .note }
+                Console.note(DiagnosticRenderer.render(shown))
+                Console.note("not starting: \(DiagnosticRenderer.summary(shown)) in \(config ?? "the embedded defaults")")
                 throw ExitCode(2)
             }
             let level = logLevel
@@ -92,7 +94,7 @@ extension EmqxCtl {
             do {
                 _ = try server.start()
             } catch {
-                Console.note("Error: cannot start the listeners: \(error)")
+                Console.note("Error: \(error)")
                 server.shutdown()
                 throw ExitCode.failure
             }

@@ -99,7 +99,9 @@ extension EmqxCtl.Cert {
             blueprint.caPassphrase = try passphrase.read()
             let files = try blueprint.build()
             try SecureFileWriter(directory: directory, force: force).write(files)
-            Console.note("wrote a \(keyType.rawValue) PKI to \(directory): \(files.map(\.name).joined(separator: ", "))")
+            Console.note(
+                "wrote \(keyType.rawValue.hasPrefix("e") ? "an" : "a") \(keyType.rawValue) PKI to \(directory): \(files.map(\.name).joined(separator: ", "))"
+            )
             Console.note(
                 "  server: certfile = \(directory)/cert.pem, keyfile = \(directory)/key.pem; clients trust \(directory)/cacert.pem")
             if blueprint.caPassphrase == nil {
