@@ -27,7 +27,7 @@ public struct ConfigLoader: Sendable {
     private func decode(tree: HOCONValue, syntax: [Diagnostic], path: String) -> ConfigLoadResult {
         let sink = DiagnosticSink()
         sink.add(contentsOf: syntax)
-        if syntax.contains(where: { $0.code == .hoconIncludeMissing && $0.location == nil }) {
+        if syntax.contains(where: { $0.code == .configFileMissing }) {
             return ConfigLoadResult(tree: tree, config: nil, diagnostics: sink.diagnostics, ledger: KeyLedger())
         }
         let context = DecodingContext(sink: sink, environment: environment, configDirectory: (path as NSString).deletingLastPathComponent)
@@ -66,4 +66,13 @@ public struct ConfigLoadResult: Sendable {
     let ledger: KeyLedger
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// Whether the file did not parse (or could not be read): then the model is what could be
+    /// made of it, and checks of the files behind it would only add noise before the real
+    /// problem, so they are skipped.
+    public var hasSyntaxErrors: Bool {
+        diagnostics.contains {
+            $0.severity == .error && [.hoconSyntax, .hoconIncludeMissing, .hoconIncludeCycle, .configFileMissing].contains($0.code)
+        }
+    }
 }

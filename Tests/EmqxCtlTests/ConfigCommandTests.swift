@@ -24,6 +24,22 @@ import Testing
         #expect(outcome.stderr.contains("0 errors"), "\(outcome)")
     }
 
+    /// What `config show` prints of an example checks exactly as the example does.
+    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "emqx"])
+    func everyExampleRoundTripsThroughShow(_ name: String) throws {
+        try FileManager.default.copyItem(at: Self.examples, to: URL(fileURLWithPath: folder.file("examples")))
+        func problems(_ file: String) throws -> [String] {
+            let outcome = try Emqxctl.run(["config", "check", "--quiet", "--format", "json", file], in: folder.path)
+            let report = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+            let diagnostics = report?["diagnostics"] as? [[String: Any]] ?? []
+            return diagnostics.map { "\($0["severity"] ?? "") \($0["code"] ?? "") \($0["keyPath"] ?? "")" }.sorted()
+        }
+        let shown = try Emqxctl.run(["config", "show", "examples/\(name).conf"], in: folder.path)
+        #expect(shown.status == 0, "\(shown)")
+        try folder.write("examples/\(name)-shown.conf", shown.stdout)
+        #expect(try problems("examples/\(name)-shown.conf") == problems("examples/\(name).conf"), "\(shown.stdout)")
+    }
+
     @Test func errorsExitTwoWithCompilerStyleLines() throws {
         try folder.write(
             "etc/emqx.conf",
@@ -62,7 +78,20 @@ import Testing
     @Test func missingConfigFileIsAnError() throws {
         let outcome = try Emqxctl.run(["config", "check", "nowhere.conf"], in: folder.path)
         #expect(outcome.status == 2)
-        #expect(outcome.stdout.contains("error[hocon-include-missing]: cannot read \"nowhere.conf\": no such file"), "\(outcome)")
+        #expect(outcome.stdout.contains("error[config-file-missing]: the config file nowhere.conf does not exist"), "\(outcome)")
+    }
+
+    /// A file that does not parse reports its syntax errors, not the files behind a model it
+    /// could not build (the default certificate paths, say).
+    @Test func aSyntaxErrorIsReportedAlone() throws {
+        try folder.write("broken.conf", "listeners.ssl.default {\n  bind = 8883\n")
+        let outcome = try Emqxctl.run(["config", "check", "broken.conf"], in: folder.path)
+        #expect(outcome.status == 2)
+        #expect(outcome.stdout.contains("error[hocon-syntax]"), "\(outcome)")
+        #expect(!outcome.stdout.contains("file-missing"), "\(outcome)")
+        let serve = try Emqxctl.run(["serve", "--config", "broken.conf"], in: folder.path, timeout: 20)
+        #expect(serve.status == 2, "\(serve)")
+        #expect(!serve.stderr.contains("file-missing"), "\(serve)")
     }
 
     @Test func environmentOverridesApplyUnlessTurnedOff() throws {

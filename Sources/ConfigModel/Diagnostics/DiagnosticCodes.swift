@@ -2,6 +2,8 @@
 /// codes in messages cannot drift apart.
 extension Diagnostic.Code {
     // MARK: HOCON syntax and structure
+    /// The main config file does not exist.
+    public static let configFileMissing: Self = "config-file-missing"
     /// A lexical or syntax error.
     public static let hoconSyntax: Self = "hocon-syntax"
     /// An included (or the main) file cannot be read.

@@ -47,12 +47,18 @@ struct HOCONResolver {
         let text: String
         do {
             guard let contents = try fileSystem.contents(of: path) else {
-                if required {
+                if includedAt == nil {
+                    // The main file itself: a missing file, not a missing include.
+                    diagnostics.append(
+                        Diagnostic(
+                            .configFileMissing, .error, at: nil, "the config file \(path) does not exist",
+                            hint: "relative paths are read from the working directory; give the path to your emqx.conf"))
+                } else if required {
                     diagnostics.append(
                         Diagnostic(
                             .hoconIncludeMissing, .error, at: includedAt,
                             "cannot read \"\(path)\": no such file",
-                            hint: includedAt == nil ? "" : "fix the path, or use include \"…\" (without required) if the file is optional"
+                            hint: "fix the path, or use include \"…\" (without required) if the file is optional"
                         )
                     )
                 } else {

@@ -26,7 +26,9 @@ public enum EffectiveConfig {
 
     private static func listeners(_ config: BrokerConfig) -> Node {
         let types = ListenerType.allCases.compactMap { type -> (String, Node)? in
-            let named = config.listeners.filter { $0.type == type }
+            // An implicit listener serve does not run (ws, wss) is left out: loaded again, it
+            // is added implicitly again, while written out it would be checked as the user's.
+            let named = config.listeners.filter { $0.type == type && !($0.isImplicit && !type.isServed) }
             guard !named.isEmpty else { return nil }
             return (type.rawValue, .object(named.map { ($0.name, listener($0)) }))
         }
@@ -73,9 +75,12 @@ public enum EffectiveConfig {
             ("secure_renegotiate", .literal("\(ssl.secureRenegotiate)")),
             ("client_renegotiation", .literal("\(ssl.clientRenegotiation)")),
             ("reuse_sessions", .literal("\(ssl.reuseSessions)")),
-            ("session_tickets", .literal(ssl.sessionTickets.rawValue)),
+
             ("handshake_timeout", .literal(ssl.handshakeTimeout.description)),
         ]
+        // Only as written: its default follows reuse_sessions and enable_crl_check, and
+        // written out it would draw the warnings config check gives a written one.
+        if ssl.sessionTicketsLocation != nil { fields.append(("session_tickets", .literal(ssl.sessionTickets.rawValue))) }
         if let dhfile = ssl.dhfile { fields.append(("dhfile", .text(dhfile.value))) }
         if type == .ssl {
             fields.append(("enable_crl_check", .literal("\(ssl.enableCRLCheck)")))

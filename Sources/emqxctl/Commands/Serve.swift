@@ -72,7 +72,7 @@ extension EmqxCtl {
             var diagnostics = loaded.diagnostics
             var checks = Preflight(environment: environment)
             checks.pskStore = pskDB
-            let preflight = loaded.config.map { checks.check($0) }
+            let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
             diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }
             guard let model = loaded.config, errors.isEmpty else {

@@ -57,7 +57,7 @@ extension EmqxCtl.Config {
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
-            if let config = loaded.config {
+            if let config = loaded.config, !loaded.hasSyntaxErrors {
                 var checks = Preflight(environment: options.environment)
                 checks.pskStore = pskDB
                 let preflight = checks.check(config)
