@@ -12,7 +12,7 @@ if ! swift format lint --strict --recursive Sources Tests FuzzTesting/Sources Fu
     status=1
 fi
 
-# 2. C is imported in exactly three places (STYLE.md, convention 2), and never publicly. Only
+# 2. C is imported in exactly three places (docs/conventions.md, 2), and never publicly. Only
 # the CertTools, PSKStore and BrokerTLS targets depend on the C modules, so the compiler
 # (--explicit-target-dependency-import-check) refuses an import anywhere else; this check
 # adds the folder inside PSKStore, and the rule that C never shows in an interface.

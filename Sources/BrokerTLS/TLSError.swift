@@ -1,7 +1,7 @@
 internal import COpenSSL
 
 /// A TLS failure: a code to act on, what went wrong in words, and OpenSSL's own reasons.
-/// Equality compares the code only (STYLE.md, convention 6).
+/// Equality compares the code only (docs/conventions.md, 6).
 public struct TLSError: Error, CustomStringConvertible, Sendable, Hashable {
     /// What kind of failure, from the reason codes of OpenSSL's SSL library; a struct over a
     /// private enum, so that codes can be added without breaking callers.

@@ -56,17 +56,27 @@ final class BenchClientHandler: ChannelInboundHandler {
     /// A failure before CONNACK (a refused TLS handshake, say) counts as a failed connection.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if !connected && !failed {
-            state.report.failed += 1
+            state.report.fail(BenchFailure.describe(error))
             failed = true
         }
         context.close(promise: nil)
+    }
+
+    /// Closed before CONNACK with no error (a plaintext client on a TLS port, say): a failure too.
+    func channelInactive(context: ChannelHandlerContext) {
+        if !connected && !failed && !state.stopping {
+            state.report.fail("the broker closed the connection before CONNACK (TLS port without --cafile/--psk, or refused?)")
+            failed = true
+        }
+        context.fireChannelInactive()
     }
 
     private func handle(_ packet: MQTTPacket, context: ChannelHandlerContext) {
         switch packet {
         case .connack(let connack):
             guard connack.reasonCode == .success else {
-                state.report.failed += 1
+                state.report.fail("CONNACK \(connack.reasonCode)")
+                failed = true
                 return context.close(promise: nil)
             }
             connected = true
@@ -89,6 +99,9 @@ final class BenchClientHandler: ChannelInboundHandler {
             send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier)))
         case .publish(let publish):
             state.report.received += 1
+            let now = NIODeadline.now()
+            if state.report.firstReceived == nil { state.report.firstReceived = now }
+            state.report.lastReceived = now
             if state.report.latencies.count < BenchState.maximumSamples,
                 let sent = publish.payload.getInteger(at: publish.payload.readerIndex, as: UInt64.self)
             {

@@ -47,6 +47,28 @@ public struct BenchReport: Sendable {
     public var seconds = 0.0
     /// End-to-end latencies in nanoseconds (publisher timestamp to arrival), sorted.
     public var latencies: [Int64] = []
+    /// Why connections failed: the first words of each kind of error, with a count.
+    public var failures: [String: Int] = [:]
+    /// When the first and the last message arrived (subscribers), for the receiving rate.
+    var firstReceived: NIODeadline?
+    var lastReceived: NIODeadline?
+
+    /// Messages received per second, over the time they were arriving (not the whole run:
+    /// a subscriber started before its publisher would count the wait).
+    public var receiveRate: Double {
+        guard received > 1, let first = firstReceived, let last = lastReceived, last > first else { return Double(received) / seconds }
+        return Double(received - 1) / (Double((last - first).nanoseconds) / 1e9)
+    }
+
+    /// "connection refused ×1677; certificate verify failed ×3", most frequent first.
+    public var failureSummary: String {
+        failures.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: "; ")
+    }
+
+    mutating func fail(_ reason: String) {
+        failed += 1
+        failures[reason, default: 0] += 1
+    }
 
     public func percentile(_ p: Double) -> Double? {
         guard !latencies.isEmpty else { return nil }
@@ -92,14 +114,16 @@ public enum LoadGenerator {
             let future = connect(launched)
             if options.mode == .connect {
                 // One connection at a time (or paced): the rate is the measurement.
-                if let channel = try? future.wait() {
+                do {
+                    let channel = try future.wait()
                     try? channel.closeFuture.wait()
-                } else {
-                    try loop.submit { state.value.report.failed += 1 }.wait()
+                } catch {
+                    let reason = BenchFailure.describe(error)
+                    try loop.submit { state.value.report.fail(reason) }.wait()
                 }
                 if let interval { Thread.sleep(forTimeInterval: Double(interval.nanoseconds) / 1e9) }
             } else {
-                future.whenFailure { _ in state.value.report.failed += 1 }
+                future.whenFailure { error in state.value.report.fail(BenchFailure.describe(error)) }
             }
             launched += 1
         }
@@ -124,7 +148,7 @@ extension LoadGenerator {
     ) {
         guard NIODeadline.now() < deadline else { return }
         connect(0).flatMap(\.closeFuture).whenComplete { result in
-            if case .failure = result { state.value.report.failed += 1 }
+            if case .failure(let error) = result { state.value.report.fail(BenchFailure.describe(error)) }
             chain(connect, state: state, deadline: deadline)
         }
     }
@@ -143,5 +167,24 @@ final class BenchState {
     init(options: BenchOptions, deadline: NIODeadline) {
         self.options = options
         self.deadline = deadline
+    }
+}
+
+/// The first words of a failure, so that failures of one kind count together.
+enum BenchFailure {
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as TLSError:
+            return "TLS: " + (error.openSSLReasons.first ?? error.reason)
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            return "no address for \(error.host)"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        case ChannelError.connectTimeout:
+            return "connection timed out"
+        default:
+            return "\(error)"
+        }
     }
 }

@@ -47,4 +47,36 @@ import Testing
             #expect(outcome.status == 64, "\(bad): \(outcome)")
         }
     }
+
+    /// Nothing succeeded: exit 1, and stderr says why, each kind of failure counted.
+    @Test func aRunWhereNothingSucceedsFailsAndSaysWhy() throws {
+        let closed = try Loopback.freePort()
+        let refused = try Emqxctl.run(["bench", "conn", "--port", "\(closed)", "--duration", "1"])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("failed: connection refused ×"), "\(refused)")
+        #expect(refused.stderr.contains("Error: no connection succeeded"), "\(refused)")
+
+        let nobody = try Emqxctl.run(["bench", "sub", "--port", "\(closed)", "--duration", "1"])
+        #expect(nobody.status == 1, "\(nobody)")
+        #expect(nobody.stderr.contains("connection refused ×1"), "\(nobody)")
+
+        // A plaintext client against a TLS port is a failure, not "0 connected, 0 failed".
+        let broker = try ServeHarness(
+            config: """
+                listeners.tcp.default = marked_for_deletion
+                listeners.ws.default = marked_for_deletion
+                listeners.wss.default = marked_for_deletion
+                listeners.ssl.default {
+                  bind = "127.0.0.1:0", ssl_options { certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem", handshake_timeout = 1s }
+                }
+                """
+        ) { folder in
+            let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+            guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+        }
+        let plaintext = try Emqxctl.run(["bench", "conn", "--port", "\(broker.port)", "--duration", "2"])
+        #expect(plaintext.status == 1, "\(plaintext)")
+        #expect(!plaintext.stdout.contains(" 0 failed"), "\(plaintext)")
+        #expect(plaintext.stderr.contains("closed the connection before CONNACK"), "\(plaintext)")
+    }
 }

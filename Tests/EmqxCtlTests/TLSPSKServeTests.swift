@@ -122,6 +122,8 @@ import Testing
         // The broker's name is checked when the CA is given.
         let wrongName = try bench(["conn", "--port", "\(tls13)", "--cafile", "etc/certs/cacert.pem", "--servername", "other.example"])
         #expect(wrongName.stdout.contains("conn: 0 connected"), "\(wrongName)")
+        #expect(wrongName.status == 1, "nothing succeeded: \(wrongName)")
+        #expect(wrongName.stderr.contains("failed: TLS: certificate verify failed ×"), "\(wrongName)")
     }
 
     @Test func aBadInitFileStopsStartUpWithItsLine() throws {

@@ -2,7 +2,7 @@
 #define EMQXCTL_COPENSSL_SHIMS_H
 
 // Importer gaps only: OpenSSL function-like macros and macro constants that Swift cannot see.
-// One line of C each, no logic, no error handling, no allocation policy (STYLE.md, convention 3).
+// One line of C each, no logic, no error handling, no allocation policy (docs/conventions.md, 3).
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>

@@ -2,7 +2,7 @@ internal import COpenSSL
 
 /// OpenSSL's thread-local error queue, read out in one go.
 ///
-/// Discipline (STYLE.md, convention 5): call `OpenSSLErrorStack.clear()` right before a
+/// Discipline (docs/conventions.md, 5): call `OpenSSLErrorStack.clear()` right before a
 /// fallible OpenSSL call, and on failure turn the queue into a thrown error with `error(_:)`,
 /// so a stale entry from an earlier call never ends up in an unrelated message.
 enum OpenSSLErrorStack {

@@ -1,5 +1,5 @@
 /// One problem found in a config: data, not a thrown error, so that a check reports every
-/// problem at once (STYLE.md, convention 7).
+/// problem at once (docs/conventions.md, 7).
 public struct Diagnostic: Hashable, Sendable {
     public enum Severity: String, Sendable, Comparable {
         case error

@@ -25,6 +25,10 @@ extension EmqxCtl {
                 Over TLS, `bench conn` makes a full handshake for every connection (no session \
                 resumption), so its rate is full handshakes per second. `bench handshake` \
                 needs no broker: it measures a listener's TLS per handshake in memory.
+
+                EXIT CODES
+                  0 measured; 1 nothing succeeded (no connection, nothing published, nothing
+                  received): stderr says why, each kind of failure with its count; 64 bad usage
                 """,
             subcommands: [Conn.self, Pub.self, Sub.self, Handshake.self]
         )
@@ -111,6 +115,7 @@ extension EmqxCtl.Bench {
                 String(
                     format: "conn: %d connected, %d failed in %.1f s = %.0f connections/s\n", report.connected, report.failed,
                     report.seconds, Double(report.connected) / report.seconds))
+            try report.failIfNothing(report.connected == 0, "no connection succeeded")
         }
     }
 
@@ -147,7 +152,7 @@ extension EmqxCtl.Bench {
                     report.published, report.acknowledged, report.seconds, Double(report.published) / report.seconds
                 )
             )
-            if report.failed > 0 { Console.note("\(report.failed) clients failed to connect") }
+            try report.failIfNothing(report.connected == 0 || report.published == 0, "nothing was published")
         }
     }
 
@@ -162,13 +167,27 @@ extension EmqxCtl.Bench {
             var options = try common.options(.subscribe)
             traffic.apply(to: &options)
             let report = try LoadGenerator.run(options)
+            // The rate over the time messages were arriving, not the whole --duration.
             var line = String(
                 format: "sub: %d clients: %d received in %.1f s = %.0f msg/s", report.connected, report.received, report.seconds,
-                Double(report.received) / report.seconds)
+                report.receiveRate)
             if let p50 = report.percentile(0.5), let p99 = report.percentile(0.99) {
                 line += String(format: "; latency p50 %.3f ms, p99 %.3f ms", p50, p99)
             }
             Console.output(line + "\n")
+            let why = report.connected == 0 ? "no client connected" : "nothing arrived (no publisher, or nothing matched --topic)"
+            try report.failIfNothing(report.received == 0, why)
         }
+    }
+}
+
+extension BenchReport {
+    /// Says on stderr why connections failed, the first words of each kind with a count; and
+    /// when nothing succeeded, says so and exits 1 (a benchmark of nothing is not a result).
+    func failIfNothing(_ nothing: Bool, _ what: String) throws {
+        if failed > 0 { Console.note("failed: \(failureSummary)") }
+        guard nothing else { return }
+        Console.note("Error: \(what)")
+        throw ExitCode.failure
     }
 }

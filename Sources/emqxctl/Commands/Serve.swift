@@ -39,7 +39,7 @@ extension EmqxCtl {
                 """
         )
 
-        /// The config `serve` runs when none is given (ARCHITECTURE.md): tcp on 1883, and ssl
+        /// The config `serve` runs when none is given (the README's first command): tcp on 1883, and ssl
         /// on 8883 with development certificates from `developmentCertificates`.
         static let embeddedDefaults = """
             listeners.tcp.default.bind = "0.0.0.0:1883"

@@ -11,9 +11,18 @@ import sys
 import time
 import uuid
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+FIX = "python3 -m pip install 'paho-mqtt>=2,<3' (in a venv, or with --break-system-packages on Debian 12)"
+try:
+    import paho.mqtt
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+except ImportError:
+    print(f"FAIL paho-mqtt is missing: {FIX}", flush=True)
+    sys.exit(2)
+if not paho.mqtt.__version__.startswith("2."):
+    print(f"FAIL paho-mqtt {paho.mqtt.__version__} is too old, the tests need 2.x: {FIX}", flush=True)
+    sys.exit(2)
 
 PORT = int(sys.argv[1])
 HOST = "127.0.0.1"
