@@ -41,6 +41,16 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 8)
     }
 
+    /// The help's examples fit 80 columns: none wraps back to the left margin.
+    @Test func helpExamplesStayIndented() throws {
+        let help = try Emqxctl.run(["bench", "--help"], environment: ["COLUMNS": "80"])
+        let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let examples = lines.drop { $0 != "EXAMPLES" }.dropFirst().prefix { !$0.isEmpty }
+        #expect(examples.count >= 5, "\(help)")
+        #expect(examples.allSatisfy { $0.hasPrefix("  ") }, "\(examples)")
+        #expect(help.stdout.contains("EXIT CODES"), "\(help)")
+    }
+
     @Test func connConcurrencyIsBoundedAndNotPaced() throws {
         for bad in [["--concurrency", "0"], ["--concurrency", "1001"], ["--concurrency", "2", "--rate", "10"]] {
             let outcome = try Emqxctl.run(["bench", "conn", "--duration", "1"] + bad)

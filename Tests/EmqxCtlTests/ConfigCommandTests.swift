@@ -75,6 +75,13 @@ import Testing
         #expect(first["keyPath"] as? String == "listeners.tcp.default.bind")
     }
 
+    /// Empty arrays print as [] (Foundation on Linux puts a blank line inside).
+    @Test func jsonOutputWritesEmptyArraysCompactly() throws {
+        try folder.write("clean.conf", "listeners.tcp.default.bind = 1883\nlisteners.ssl.default = marked_for_deletion\n")
+        let outcome = try Emqxctl.run(["config", "check", "--quiet", "--format", "json", "clean.conf"], in: folder.path)
+        #expect(outcome.stdout.contains("\"diagnostics\" : []"), "\(outcome)")
+    }
+
     @Test func missingConfigFileIsAnError() throws {
         let outcome = try Emqxctl.run(["config", "check", "nowhere.conf"], in: folder.path)
         #expect(outcome.status == 2)

@@ -72,6 +72,12 @@ import Testing
         let unwritable = try run(["import", "good.psk", "--db", "file/psk.db"])
         #expect(unwritable.status == 1)
         #expect(unwritable.stderr.contains("file/psk.db"), "\(unwritable)")
+
+        // A store the failed import would have created is not left behind.
+        let fresh = try run(["import", "bad.psk", "--db", "fresh/psk.db"])
+        #expect(fresh.status == 1, "\(fresh)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("fresh/psk.db")))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("fresh/psk.db-wal")))
     }
 
     @Test func configSuppliesFileSeparatorAndEncoding() throws {

@@ -19,8 +19,10 @@ extension EmqxCtl {
                   emqxctl bench sub --clients 4 --topic 'bench/#' --qos 1 --duration 12 &
                   emqxctl bench pub --clients 4 --qos 1 --size 64 --duration 10
                   emqxctl bench conn --duration 5
-                  emqxctl bench conn --port 8883 --cafile data/certs/cacert.pem --servername localhost
-                  emqxctl bench pub --port 8883 --psk-identity device-1 --psk 736563726574 --tls-version tlsv1.2
+                  emqxctl bench conn --port 8883 --cafile data/certs/cacert.pem \\
+                      --servername localhost
+                  emqxctl bench pub --port 8883 --psk-identity device-1 --psk 736563726574 \\
+                      --tls-version tlsv1.2
 
                 Over TLS, `bench conn` makes a full handshake for every connection (no session \
                 resumption), so its rate is full handshakes per second. `bench handshake` \

@@ -76,11 +76,6 @@ extension EmqxCtl.Cert {
             return reports
         }
 
-        static func json(_ reports: [InspectReport]) throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            return String(decoding: try encoder.encode(reports), as: UTF8.self) + "\n"
-        }
+        static func json(_ reports: [InspectReport]) throws -> String { try JSONOutput.encode(reports) }
     }
 }

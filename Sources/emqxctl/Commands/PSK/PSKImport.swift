@@ -75,7 +75,19 @@ extension EmqxCtl.PSK {
             options.dryRun = dryRun
             let started = Date()
             let progress = ProgressLine(noun: "lines")
-            let report = try store.open(create: !dryRun).importFile(path, options: options) { progress.update($0) }
+            // A store this import creates is removed again if the import fails: nothing is
+            // left behind by a file that did not import.
+            let created = !dryRun && !FileManager.default.fileExists(atPath: store.db)
+            let report: PSKImportReport
+            do {
+                report = try store.open(create: !dryRun).importFile(path, options: options) { progress.update($0) }
+            } catch {
+                progress.finish()
+                if created {
+                    for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: store.db + suffix) }
+                }
+                throw error
+            }
             progress.finish()
             for warning in report.warnings { Console.note("warning: \(path): \(warning)") }
             let unshown = report.duplicates + report.trailingSpaces + min(report.hexLookingSecrets, 1) - report.warnings.count

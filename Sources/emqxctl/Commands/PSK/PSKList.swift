@@ -43,10 +43,7 @@ extension EmqxCtl.PSK {
             }
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                Console.output(String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n")
+                Console.output(try JSONOutput.encode(rows))
             case .text:
                 let width = max(8, rows.map(\.identity.count).max() ?? 0)
                 var text = "IDENTITY".padding(toLength: width, withPad: " ", startingAt: 0) + "  BYTES  UPDATED                  SOURCE\n"
