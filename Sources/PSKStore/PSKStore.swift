@@ -19,6 +19,18 @@ public final class PSKStore {
         self.connection = connection
     }
 
+    /// A store in memory, for checking a file with the import's own rules and writing nothing
+    /// (`config check` on init_file).
+    public static func inMemory() throws -> PSKStore {
+        do {
+            let connection = try SQLiteConnection(path: ":memory:")
+            try Migrations.migrate(connection, path: ":memory:")
+            return PSKStore(path: ":memory:", connection: connection)
+        } catch let error as SQLiteError {
+            throw PSKStoreError.database(error, path: ":memory:")
+        }
+    }
+
     /// Opens the store at `path`, creating it (and its folder) when `create` is true.
     public static func open(path: String, create: Bool = true) throws -> PSKStore {
         let exists = FileManager.default.fileExists(atPath: path)

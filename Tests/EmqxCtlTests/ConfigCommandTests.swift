@@ -75,6 +75,23 @@ import Testing
         #expect(first["keyPath"] as? String == "listeners.tcp.default.bind")
     }
 
+    /// init_file goes through the import's own line checks, read only: what serve would
+    /// refuse or warn about at start-up, config check says first.
+    @Test func theInitFileIsCheckedAsServeWouldImportIt() throws {
+        try folder.write("bad.psk", "a:plain-secret\nno separator\n")
+        try folder.write("hexy.psk", "a:8c701116e9127c57a99d5563709af3de\n")
+        for (file, code) in [("bad.psk", "error[psk-init-file]"), ("hexy.psk", "warning[psk-init-file]")] {
+            try folder.write(
+                "psk.conf", "psk_authentication { enable = true, init_file = \"\(file)\" }\nlisteners.ssl.default = marked_for_deletion\n")
+            let outcome = try Emqxctl.run(["config", "check", "psk.conf"], in: folder.path)
+            #expect(outcome.stdout.contains(code), "\(outcome)")
+            #expect(!outcome.stdout.contains("plain-secret") && !outcome.stdout.contains("8c701116"), "a secret in the output: \(outcome)")
+            #expect(!FileManager.default.fileExists(atPath: folder.file("data/psk.db")), "nothing written")
+        }
+        let warned = try Emqxctl.run(["config", "check", "psk.conf"], in: folder.path)  // hexy.psk: a warning only
+        #expect(warned.status == 0, "\(warned)")
+    }
+
     /// Empty arrays print as [] (Foundation on Linux puts a blank line inside).
     @Test func jsonOutputWritesEmptyArraysCompactly() throws {
         try folder.write("clean.conf", "listeners.tcp.default.bind = 1883\nlisteners.ssl.default = marked_for_deletion\n")

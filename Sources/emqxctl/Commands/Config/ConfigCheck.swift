@@ -62,6 +62,7 @@ extension EmqxCtl.Config {
                 checks.pskStore = pskDB
                 let preflight = checks.check(config)
                 diagnostics += preflight.diagnostics
+                diagnostics += InitFileCheck.run(config)
                 if probe { diagnostics += RevocationProbe().run(config, material: preflight.material) }
             }
             if quiet { diagnostics.removeAll { $0.severity == .note } }
