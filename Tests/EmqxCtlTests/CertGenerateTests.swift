@@ -23,6 +23,13 @@ import Testing
         }
         #expect(outcome.stderr.contains("cakey.pem is not encrypted"))
         #expect(outcome.stderr.contains("wrote an ec-p256 PKI"), "\(outcome.stderr)")
+        // Each PKI's CA has a name of its own, so two runs' CAs are never taken for each other.
+        let other = try TemporaryDirectory()
+        _ = try Emqxctl.run(["cert", "gen", "--out", other.path])
+        let names = try [folder.file("certs/cacert.pem"), other.file("cacert.pem")].map {
+            try OpenSSLCLI.run(["x509", "-noout", "-subject", "-in", $0]).stdout
+        }
+        #expect(names[0].hasPrefix("subject=CN = emqxctl Root CA ") && names[0] != names[1], "\(names)")
     }
 
     @Test(arguments: KeyAlgorithm.allCases, [false, true])
@@ -53,7 +60,9 @@ import Testing
         let printed = try OpenSSLCLI.run(["crl2pkcs7", "-nocrl", "-certfile", "cert.pem"], in: folder.path)
         let subjects = try OpenSSLCLI.run(["pkcs7", "-print_certs", "-noout"], in: folder.path, input: printed.stdout)
         let lines = subjects.stdout.split(separator: "\n").filter { $0.hasPrefix("subject=") }
-        #expect(lines == ["subject=CN = localhost", "subject=CN = emqxctl Intermediate CA"])
+        #expect(
+            lines.count == 2 && lines[0] == "subject=CN = localhost" && lines[1].hasPrefix("subject=CN = emqxctl Intermediate CA "),
+            "\(lines)")
         // A client that trusts only the root verifies the whole served file.
         let verified = try OpenSSLCLI.run(["verify", "-CAfile", "cacert.pem", "-untrusted", "cert.pem", "cert.pem"], in: folder.path)
         #expect(verified.status == 0, "\(verified)")

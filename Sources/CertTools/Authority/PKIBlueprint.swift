@@ -12,8 +12,20 @@ public struct PKIBlueprint: Sendable {
     public var locality: String?
     public var stateOrProvince: String?
     public var country: String?
-    public var caCommonName = "emqxctl Root CA"
-    public var intermediateCommonName = "emqxctl Intermediate CA"
+    /// Distinct for each PKI (`emqxctl Root CA root@host 3f9a1c`, as mkcert names its CAs after
+    /// user@host), so that a certificate from one `cert gen` checked against another's CA file
+    /// is told "issued by a different CA", not a CA of the same name that is there.
+    public var caCommonName = "emqxctl Root CA \(PKIBlueprint.distinctSuffix)"
+    public var intermediateCommonName = "emqxctl Intermediate CA \(PKIBlueprint.distinctSuffix)"
+
+    /// `user@host` and six random hex digits, the same within one process.
+    public static let distinctSuffix: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "host"
+        let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
+        let random = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+        return "\(user)@\(host) \(String(repeating: "0", count: 6 - random.count))\(random)"
+    }()
     public var serverCommonName: String?
     public var clientCommonName = "client"
     /// The server's SANs; `defaultServerNames()` when left empty.

@@ -44,6 +44,13 @@ extension ChainVerifier {
                     "if \(issuer) is an intermediate CA, append it after the leaf in the certificate file; if it is a root, use it as the CA file"
                 )
             }
+            if trustAnchors.contains(where: { $0.subject == current?.issuer }) {
+                return make(
+                    .unknownIssuer,
+                    "issued by a different CA with the same name: the CA file holds a \(issuer), but not the one whose key signed \(name)",
+                    "the CA was regenerated, or this CA file is from another PKI; use the CA file made with the certificate, or reissue the certificate from this CA"
+                )
+            }
             return make(
                 .unknownIssuer, "unknown issuer: the chain ends at \(name), issued by \(issuer), which is not in the CA file",
                 "use the CA file that holds \(issuer), or add it there")

@@ -51,8 +51,8 @@ extension EmqxCtl.Cert {
         @Option(help: "Server and client certificate validity in days.")
         var days = 825
 
-        @Option(help: "The CA's common name.")
-        var caCn = "emqxctl Root CA"
+        @Option(help: "The CA's common name (default: emqxctl Root CA, your user@host and a random part).")
+        var caCn: String?
 
         @Option(help: "The server's common name (default: its first DNS name).")
         var serverCn: String?
@@ -87,7 +87,7 @@ extension EmqxCtl.Cert {
             blueprint.keyAlgorithm = keyType
             blueprint.caDays = caDays
             blueprint.leafDays = days
-            blueprint.caCommonName = caCn
+            if let caCn { blueprint.caCommonName = caCn }
             blueprint.serverCommonName = serverCn
             blueprint.clientCommonName = clientCn
             subject.apply(to: &blueprint)
