@@ -108,6 +108,18 @@ import Testing
         #expect(text.count == 32)
         #expect(try store.secret(for: Array("sensor-8".utf8)) == Array(text.utf8))
         #expect(generated.stdout.contains("--psk-identity sensor-8"))
+        // --bytes counts random bytes; with raw encoding their hex text is the key, and every
+        // client line takes that key's hex.
+        #expect(generated.stderr.contains("16 random bytes, written as 32 hex characters"), "\(generated)")
+        let keyHex = Array(text.utf8).map { String(format: "%02x", $0) }.joined()
+        #expect(generated.stdout.contains("key in hex (32 bytes, as clients take it): \(keyHex)\n"), "\(generated)")
+        let clientLines = generated.stdout.split(separator: "\n").filter { $0.hasPrefix("mosquitto_") || $0.hasPrefix("openssl") }
+        #expect(clientLines.count == 3 && clientLines.allSatisfy { $0.contains(" \(keyHex) ") }, "\(generated)")
+
+        let hexGenerated = try run(["add", "sensor-9", "--generate", "--bytes", "16", "--secret-encoding", "hex"])
+        let hexText = String(try #require(hexGenerated.stdout.split(separator: "\n").first).split(separator: " ").last!)
+        #expect(hexText.count == 32 && hexGenerated.stdout.contains("--psk \(hexText) "), "\(hexGenerated)")
+        #expect(try store.secret(for: Array("sensor-9".utf8))?.map { String(format: "%02x", $0) }.joined() == hexText)
 
         #expect(try run(["delete", "sensor-7"]).status == 0)
         let gone = try run(["delete", "sensor-7"])
