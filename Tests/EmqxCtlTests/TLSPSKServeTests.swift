@@ -73,6 +73,9 @@ import Testing
         #expect(log.components(separatedBy: "pre-shared key differs from the store's").count == 3, "\(log)")
         #expect(log.contains("unknown PSK identity: it is not in the PSK store"), "\(log)")
         #expect(log.contains("unknown PSK identity, or a malformed pre_shared_key extension"), "\(log)")
+        // Every failure names its peer, which is known from accept on, whatever the TLS stage.
+        let failures = log.split(separator: "\n").filter { $0.contains("TLS handshake failed") }
+        #expect(!failures.isEmpty && failures.allSatisfy { $0.contains("peer=127.0.0.1:") }, "\(log)")
     }
 
     @Test func opensslSClientNegotiatesAPSKSuite() throws {

@@ -131,6 +131,18 @@ import Testing
         let deadline = Date().addingTimeInterval(5)
         while !broker.process.stderr.contains("fail_if_no_peer_cert requires one") && Date() < deadline { usleep(20_000) }
         #expect(broker.process.stderr.contains("TLS handshake failed: the client sent no certificate"), "\(broker.process.stderr)")
+
+        // A client that trusts another CA aborts the handshake; the line still names the peer.
+        try #require(try Emqxctl.run(["cert", "gen", "--out", broker.folder.file("other")]).status == 0)
+        let distrusting = try Subprocess(
+            "mosquitto_pub",
+            ["-h", "localhost", "-p", "\(ports["ssl:mtls"]!)", "--cafile", "other/cacert.pem", "-t", "x", "-m", "y"] + client,
+            workingDirectory: broker.folder.path
+        ).run(timeout: 15)
+        #expect(distrusting.status != 0, "\(distrusting)")
+        while broker.process.stderr.components(separatedBy: "TLS handshake failed").count < 3 && Date() < deadline { usleep(20_000) }
+        let failures = broker.process.stderr.split(separator: "\n").filter { $0.contains("TLS handshake failed") }
+        #expect(failures.count == 2 && failures.allSatisfy { $0.contains("peer=127.0.0.1:") }, "\(broker.process.stderr)")
     }
 
     @Test func pahoOverTLS() throws {
