@@ -54,11 +54,17 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "CSQLiteShims", dependencies: ["CSQLite"], cSettings: strictC),
+        // libxcrypt's bcrypt, for EMQX's password_hash_algorithm = bcrypt (OpenSSL has none).
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libxcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
 
         // MARK: Libraries.
         .target(
             name: "CertTools",
-            dependencies: ["COpenSSL", "COpenSSLShims"],
+            dependencies: ["COpenSSL", "COpenSSLShims", "CCrypt"],
             swiftSettings: strictSwift
         ),
         .target(name: "ConfigModel", swiftSettings: strictSwift),

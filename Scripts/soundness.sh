@@ -22,8 +22,8 @@ while IFS= read -r file; do
         echo "soundness: $file imports a C module outside CertTools, PSKStore/SQLite and BrokerTLS" >&2
         status=1
     fi
-done < <(grep -rlE '^\s*(internal |public |package |@_implementationOnly )?import C(OpenSSL|SQLite)' Sources --include='*.swift' || true)
-if grep -rnE '^\s*(public|package) import C(OpenSSL|SQLite)' Sources --include='*.swift'; then
+done < <(grep -rlE '^\s*(internal |public |package |@_implementationOnly )?import C(OpenSSL|SQLite|Crypt)' Sources --include='*.swift' || true)
+if grep -rnE '^\s*(public|package) import C(OpenSSL|SQLite|Crypt)' Sources --include='*.swift'; then
     echo "soundness: C modules must be imported internally" >&2
     status=1
 fi
