@@ -63,7 +63,7 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .clientIdentifierNotValid: 2
         case .serverUnavailable, .serverBusy, .serverShuttingDown: 3
         case .badUserNameOrPassword: 4
-        case .notAuthorized, .banned: 5
+        case .notAuthorized, .banned, .badAuthenticationMethod: 5
         default: 3
         }
     }
