@@ -11,26 +11,37 @@
 /// freed, scattered between the long-lived allocations, so a broker would keep its peak
 /// resident for good. `malloc_trim` hands the free pages back. It walks the heap, so it runs
 /// once a burst has settled (no activity since the last check) and at least `burst` units of
-/// activity came since the last trim, or after `steady` under a constant stream. The caller
-/// counts activity: handshakes, connections opened and closed, and messages by the hundred.
+/// activity came since the last trim, or after `steady` under a constant stream. A burst that
+/// only paused at a trim (activity again within `tail` checks) is trimmed once more when it
+/// settles, however little came after: its tail (a stalled subscriber's queue freed at close)
+/// can be most of what it held. The caller counts activity: handshakes, connections opened
+/// and closed, and messages by the hundred.
 final class HeapTrimmer {
     let burst: Int
     let steady: Int
+    let tail: Int
     private var activityAtLastCheck = 0
     private var activityAtLastTrim = 0
+    private var checksSinceTrim = Int.max
+    private var resumedAfterTrim = false
 
-    init(burst: Int = 256, steady: Int = 8192) {
+    init(burst: Int = 256, steady: Int = 8192, tail: Int = 3) {
         self.burst = burst
         self.steady = steady
+        self.tail = tail
     }
 
     /// Called periodically with the running total of activity; true when it trimmed.
     func check(activity: Int) -> Bool {
         defer { activityAtLastCheck = activity }
         let settled = activity == activityAtLastCheck
+        checksSinceTrim = checksSinceTrim == .max ? .max : checksSinceTrim + 1
+        if !settled && checksSinceTrim <= tail { resumedAfterTrim = true }
         let since = activity - activityAtLastTrim
-        guard (settled && since >= burst) || since >= steady else { return false }
+        guard (settled && (since >= burst || (resumedAfterTrim && since > 0))) || since >= steady else { return false }
         activityAtLastTrim = activity
+        checksSinceTrim = 0
+        resumedAfterTrim = false
         _ = mallocTrim?(0)
         return true
     }

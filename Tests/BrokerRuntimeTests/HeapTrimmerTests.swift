@@ -21,6 +21,21 @@ struct HeapTrimmerTests {
         #expect(trimmer.check(activity: 120))  // settled at 120
     }
 
+    /// A burst that paused at a check is trimmed then; when it goes on and settles again, its
+    /// tail is trimmed too, small as it is (the clients that held the most left last).
+    @Test func theTailOfABurstThatPausedIsTrimmedToo() {
+        let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
+        #expect(!trimmer.check(activity: 300))
+        #expect(trimmer.check(activity: 300))  // a pause: settled, 300 since
+        #expect(!trimmer.check(activity: 302))  // two clients closed
+        #expect(trimmer.check(activity: 302))  // settled again: 2 since, but the burst's tail
+        #expect(!trimmer.check(activity: 302))
+        #expect(!trimmer.check(activity: 302))
+        #expect(!trimmer.check(activity: 302))
+        #expect(!trimmer.check(activity: 303))  // a lone connection later, after quiet checks
+        #expect(!trimmer.check(activity: 303))
+    }
+
     @Test func aSteadyStreamIsTrimmedEverySteadyCount() {
         let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
         let trims = stride(from: 300, through: 3_000, by: 300).filter { trimmer.check(activity: $0) }
