@@ -6,9 +6,10 @@ import Testing
 /// not marked `<!-- readme-test: skip: REASON -->`, one line at a time, with `emqxctl` on
 /// PATH, in a scratch folder that holds what the README assumes of the reader's (the
 /// repository's `examples/`, `etc/emqx.conf`, a `data/init.psk`). `/etc/emqx/` is moved
-/// into the scratch folder, with the same `emqx.conf`. A line ending in `&` runs in the background until its block
-/// ends. `# …` lines after a command are its output (`…` stands for any text); a command
-/// whose output begins `FAILED` or `error` must fail, every other must succeed.
+/// into the scratch folder, with the same `emqx.conf`. A line ending in `&` runs in the
+/// background until its block ends. `# …` lines after a command are its output (`…` stands
+/// for any text); a command whose output begins `FAILED` or `error` must fail, every other
+/// must succeed.
 @Suite struct ReadmeCommandTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
