@@ -18,25 +18,7 @@ import subprocess
 import sys
 import time
 
-HOST = "127.0.0.1"
-
-
-def connect_packet(client_id):
-    body = b"\x00\x04MQTT\x04\x02\x00\x3c" + struct.pack(">H", len(client_id)) + client_id.encode()
-    return bytes([0x10, len(body)]) + body
-
-
-def mqtt_client(port, client_id, receive_buffer=None):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if receive_buffer:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-    sock.settimeout(5)
-    sock.connect((HOST, port))
-    sock.sendall(connect_packet(client_id))
-    connack = sock.recv(4)
-    if connack != b"\x20\x02\x00\x00":
-        raise RuntimeError(f"CONNACK {connack!r}")
-    return sock
+from raw_mqtt import HOST, client, connect_packet
 
 
 def server_socket_line(port):
@@ -54,7 +36,7 @@ def server_socket_line(port):
 
 def socket_options(tuned, plain):
     problems = []
-    clients = [mqtt_client(tuned, "tuned"), mqtt_client(plain, "plain")]
+    clients = [client(tuned, "tuned"), client(plain, "plain")]
     try:
         line = server_socket_line(tuned)
         buffers = re.search(r"skmem:\(r\d+,rb(\d+),t\d+,tb(\d+)", line)
@@ -90,12 +72,12 @@ def ending(port):
 
 
 def send_timeout(port):
-    subscriber = mqtt_client(port, "stalled", receive_buffer=4096)
+    subscriber = client(port, "stalled", receive_buffer=4096)
     subscribe = b"\x00\x01" + struct.pack(">H", 7) + b"flood/#" + b"\x00"
     subscriber.sendall(bytes([0x82, len(subscribe)]) + subscribe)
     if subscriber.recv(5)[:1] != b"\x90":
         return "no SUBACK"
-    publisher = mqtt_client(port, "flooder")
+    publisher = client(port, "flooder")
     topic = b"flood/x"
     payload = b"p" * 4000
     body = struct.pack(">H", len(topic)) + topic + payload

@@ -15,7 +15,7 @@ import struct
 import sys
 import time
 
-HOST = "127.0.0.1"
+from raw_mqtt import HOST, client, connect_packet
 
 
 def rss_kb(pid):
@@ -24,23 +24,6 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
-
-
-def connect_packet(client_id, keepalive=60):
-    body = b"\x00\x04MQTT\x04\x02" + struct.pack(">H", keepalive) + struct.pack(">H", len(client_id)) + client_id.encode()
-    return bytes([0x10, len(body)]) + body
-
-
-def client(port, client_id, receive_buffer=None):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if receive_buffer:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-    sock.settimeout(5)
-    sock.connect((HOST, port))
-    sock.sendall(connect_packet(client_id))
-    if sock.recv(4) != b"\x20\x02\x00\x00":
-        raise RuntimeError("no CONNACK")
-    return sock
 
 
 def stalled_subscriber(port, pid):
