@@ -41,7 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // MARK: C, fenced into three places (CertTools, PSKStore/SQLite, BrokerRuntime/TLS).
+        // MARK: C, fenced into three places (CertTools, Stores/SQLite, BrokerRuntime/TLS).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(name: "ConfigModel", swiftSettings: strictSwift),
         .target(
-            name: "PSKStore",
+            name: "Stores",
             dependencies: ["CSQLite", "CSQLiteShims"],
             swiftSettings: strictSwift
         ),
@@ -95,6 +95,15 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Who a client is: the authentication chain's backends (HTTP on our TLS client, the
+        // built-in user database) and the identity the TLS handshake proved.
+        .target(
+            name: "Authentication",
+            dependencies: [
+                "BrokerCore", "BrokerTLS", "CertTools", "ConfigModel", "Stores", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"), log,
+            ],
+            swiftSettings: strictSwift
+        ),
         // The load generator behind `emqxctl bench`, on the broker's own codec and TLS.
         .target(
             name: "MQTTBench", dependencies: ["MQTTCore", "BrokerTLS", "ConfigPreflight", "ConfigModel", nio("NIOCore"), nio("NIOPosix")],
@@ -103,8 +112,8 @@ let package = Package(
         .target(
             name: "BrokerRuntime",
             dependencies: [
-                "MQTTCore", "BrokerCore", "BrokerTLS", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools", nio("NIOCore"),
-                nio("NIOPosix"), log,
+                "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
+                nio("NIOCore"), nio("NIOPosix"), log,
             ],
             swiftSettings: strictSwift
         ),
@@ -113,7 +122,8 @@ let package = Package(
         .executableTarget(
             name: "emqxctl",
             dependencies: [
-                "CertTools", "ConfigModel", "ConfigPreflight", "PSKStore", "BrokerTLS", "Revocation", "MQTTBench", "BrokerRuntime",
+                "CertTools", "ConfigModel", "ConfigPreflight", "Stores", "BrokerTLS", "Authentication", "Revocation", "MQTTBench",
+                "BrokerRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -125,7 +135,7 @@ let package = Package(
         .target(name: "EmqxTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "CertToolsTests", dependencies: ["CertTools", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"], exclude: ["Fixtures"], swiftSettings: strictSwift),
-        .testTarget(name: "PSKStoreTests", dependencies: ["PSKStore", "EmqxTestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "StoresTests", dependencies: ["Stores", "EmqxTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore", nio("NIOCore")], swiftSettings: strictSwift),
         .testTarget(
             name: "BrokerCoreTests", dependencies: ["BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
@@ -149,7 +159,7 @@ let package = Package(
             swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(
-            name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "PSKStore", "EmqxTestSupport"], exclude: ["Clients"],
+            name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "Stores", "EmqxTestSupport"], exclude: ["Clients"],
             swiftSettings: strictSwift),
     ]
 )

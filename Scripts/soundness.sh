@@ -13,13 +13,13 @@ if ! swift format lint --strict --recursive Sources Tests FuzzTesting/Sources Fu
 fi
 
 # 2. C is imported in exactly three places (docs/conventions.md, 2), and never publicly. Only
-# the CertTools, PSKStore and BrokerTLS targets depend on the C modules, so the compiler
+# the CertTools, Stores and BrokerTLS targets depend on the C modules, so the compiler
 # (--explicit-target-dependency-import-check) refuses an import anywhere else; this check
-# adds the folder inside PSKStore, and the rule that C never shows in an interface.
-fenced='^Sources/(CertTools/|PSKStore/SQLite/|BrokerTLS/)'
+# adds the folder inside Stores, and the rule that C never shows in an interface.
+fenced='^Sources/(CertTools/|Stores/SQLite/|BrokerTLS/)'
 while IFS= read -r file; do
     if ! [[ "$file" =~ $fenced ]]; then
-        echo "soundness: $file imports a C module outside CertTools, PSKStore/SQLite and BrokerTLS" >&2
+        echo "soundness: $file imports a C module outside CertTools, Stores/SQLite and BrokerTLS" >&2
         status=1
     fi
 done < <(grep -rlE '^\s*(internal |public |package |@_implementationOnly )?import C(OpenSSL|SQLite|Crypt)' Sources --include='*.swift' || true)

@@ -14,7 +14,7 @@ extension Broker {
     /// CONNECT (§3.1.4), from a client the transport has admitted (and, later, authenticated):
     /// validate, take over or resume a session, answer CONNACK.
     package mutating func connect(
-        _ packet: ConnectPacket, on connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions
+        _ packet: ConnectPacket, on connection: ConnectionID, isSuperuser: Bool = false, now: NIODeadline, actions: inout BrokerActions
     ) -> ConnectOutcome {
         let v5 = packet.protocolVersion.hasProperties
         var clientID = packet.clientIdentifier
@@ -50,6 +50,7 @@ extension Broker {
         links[connection] = session
         session.connection = connection
         session.username = packet.username
+        session.isSuperuser = isSuperuser
         session.will = packet.will
         session.inboundAliases = [:]
         let ceiling = UInt32(clamping: config.sessionExpiryInterval.milliseconds / 1000)

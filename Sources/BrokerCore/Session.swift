@@ -12,6 +12,8 @@ package final class Session {
     package var connection: ConnectionID?
     /// The username of the CONNECT that made or resumed it, for authorization.
     package var username: String?
+    /// From authentication: every authorization check allows a superuser.
+    package var isSuperuser = false
     /// The filters it holds (with any `$share/` prefix): an index into the subscription tree,
     /// which alone keeps their options, so that the session can leave it.
     package var filters: Set<String> = []

@@ -35,8 +35,8 @@ final class BrokerDriver {
         return id
     }
 
-    func connect(_ packet: ConnectPacket, from connection: ConnectionID) -> Broker.ConnectOutcome {
-        let outcome = broker.connect(packet, on: connection, now: eventLoop.now, actions: &actions)
+    func connect(_ packet: ConnectPacket, from connection: ConnectionID, isSuperuser: Bool = false) -> Broker.ConnectOutcome {
+        let outcome = broker.connect(packet, on: connection, isSuperuser: isSuperuser, now: eventLoop.now, actions: &actions)
         perform()
         return outcome
     }

@@ -1,3 +1,4 @@
+import Authentication
 import BrokerCore
 public import BrokerTLS
 import CertTools
@@ -25,15 +26,22 @@ public final class BrokerServer: @unchecked Sendable {
     private let material: [String: ListenerMaterial]
     private let pskResolver: (any PSKResolver)?
     private let paths: PathResolver
+    private let userDatabase: String
+    /// Where costly password hashes (bcrypt, pbkdf2) are checked, off the event loop.
+    private let threadPool = NIOThreadPool(numberOfThreads: 1)
+    private var authentication = AuthenticationService.empty
 
     /// Serves `config` with the files preflight read for it (`PreflightReport.material`, by
     /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
     /// read again. `pskResolver` answers PSK identities on ssl listeners when PSK is enabled;
-    /// relative crlfile paths are resolved by `paths`.
+    /// relative crlfile paths are resolved by `paths`; built_in_database users live in
+    /// `userDatabase`.
     public init(
         config: BrokerConfig, material: [String: ListenerMaterial], logger: Logger, pskResolver: (any PSKResolver)? = nil,
-        paths: PathResolver = PathResolver()
+        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db"
     ) {
+        self.userDatabase = userDatabase
+        threadPool.start()
         self.config = config
         self.material = material
         self.logger = logger
@@ -55,6 +63,13 @@ public final class BrokerServer: @unchecked Sendable {
     /// config binds an ephemeral port, which tests use).
     public func start() throws -> [(id: String, address: SocketAddress)] {
         var bound: [(String, SocketAddress)] = []
+        do {
+            authentication = try AuthenticationService(
+                config: config, userDatabase: userDatabase, paths: paths, eventLoop: driver.eventLoop, threadPool: threadPool,
+                logger: logger)
+        } catch {
+            throw AuthenticationStartError(description: "authentication cannot start: \(error)")
+        }
         for listener in config.servedListeners {
             var tls: TLSContext?
             if let options = listener.sslOptions {
@@ -76,6 +91,7 @@ public final class BrokerServer: @unchecked Sendable {
             bound.append((listener.id, address))
         }
         try scheduleHeapTrim()
+        authentication.startRefreshing()
         return bound
     }
 
@@ -133,7 +149,14 @@ public final class BrokerServer: @unchecked Sendable {
         let driver = self.driver
         let loop = driver.eventLoop
         let logger = self.logger
-        let state = try loop.submit { NIOLoopBound(ListenerState(listener, logger: logger), eventLoop: loop) }.wait()
+        let verifiesPeer = listener.sslOptions?.verify == .verifyPeer
+        let authentication = ListenerAuthentication(
+            service: self.authentication, mode: listener.enableAuthn,
+            identity: ClientIdentityRules(config.mqtt, verifiesPeer: verifiesPeer, psk: tls != nil && pskResolver != nil),
+            listenerID: listener.id)
+        let state = try loop.submit {
+            NIOLoopBound(ListenerState(listener, authentication: authentication, logger: logger), eventLoop: loop)
+        }.wait()
         listenerStates.append(state)
         let tcp = listener.tcpOptions
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
@@ -191,8 +214,16 @@ public final class BrokerServer: @unchecked Sendable {
             EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
         }.wait()
         try? loop.submit { [driver] in driver.value.shutdown() }.wait()
+        authentication.shutdown()
         try? group.syncShutdownGracefully()
+        try? threadPool.syncShutdownGracefully()
     }
+}
+
+/// The authentication chain could not be set up (the user database, a bootstrap file, an
+/// https backend's TLS files).
+public struct AuthenticationStartError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A served ssl listener without the material preflight loads: `serve` must run preflight,

@@ -13,6 +13,8 @@ final class ListenerState {
     let accessRules: [AccessRule]
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
     let sendTimeout: TimeAmount
+    /// Who a CONNECT is; nothing to do without a chain or identity rules.
+    var authentication: ListenerAuthentication
     private(set) var connections = 0
     /// TLS handshakes completed, and connections admitted and gone, for the heap trimmer.
     private(set) var handshakes = 0
@@ -22,8 +24,9 @@ final class ListenerState {
 
     init(
         id: String, maxConnections: Int? = nil, accessRules: [AccessRule] = [], sendTimeout: TimeAmount = .seconds(15),
-        logger: Logger = Logger(label: "emqxctl.broker")
+        authentication: ListenerAuthentication = .none, logger: Logger = Logger(label: "emqxctl.broker")
     ) {
+        self.authentication = authentication
         self.id = id
         self.logger = logger
         self.maxConnections = maxConnections
@@ -32,10 +35,10 @@ final class ListenerState {
         self.sendTimeout = sendTimeout
     }
 
-    convenience init(_ listener: ListenerConfig, logger: Logger) {
+    convenience init(_ listener: ListenerConfig, authentication: ListenerAuthentication, logger: Logger) {
         self.init(
             id: listener.id, maxConnections: listener.maxConnections, accessRules: listener.accessRules,
-            sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), logger: logger)
+            sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), authentication: authentication, logger: logger)
     }
 
     enum Admission {

@@ -1,3 +1,4 @@
+import Authentication
 import BrokerCore
 import BrokerTLS
 import ConfigModel
@@ -40,6 +41,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// armed.
     private var sendCheckArmed = false
     private var unsentAtArm = 0
+    /// Who the TLS handshake proved the peer to be (ssl listeners).
+    private var peerIdentity: TLSPeerIdentity?
+    /// While the authentication chain decides a CONNECT: reading stops, and what arrived
+    /// meanwhile waits in `inbound`, unparsed.
+    private var authenticating = false
 
     init(driver: BrokerDriver, listener: ListenerState) {
         self.driver = driver
@@ -97,14 +103,20 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
         }
         inbound.append(bytes)
+        if authenticating { return }
         // Before CONNECT, bytes do not buy time: idle_timeout counts from accept, so a CONNECT
         // trickled in a byte at a time (slowloris) cannot hold the connection.
         if clientID != nil { lastActivity = context.eventLoop.now }
         do {
-            while !closed, let packet = try inbound.next() { handle(packet, from: id) }
+            while !closed, !authenticating, let packet = try inbound.next() { handle(packet, from: id) }
         } catch {
             protocolViolation(error)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let identity = event as? TLSPeerIdentity { peerIdentity = identity }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -126,17 +138,76 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         guard clientID != nil else {
             guard case .connect(let connect) = packet else { return protocolViolation(.protocolError("the first packet must be CONNECT")) }
             protocolVersion = connect.protocolVersion
-            guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id) else { return }
-            self.clientID = clientID
-            lastActivity = context?.eventLoop.now ?? lastActivity
-            if keepAlive > 0 {
-                let seconds = Double(keepAlive) * driver.broker.config.keepaliveMultiplier
-                keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
-                arm(in: keepAliveTimeout!)
-            }
-            return
+            if listener.authentication.isActive { return authenticate(connect, from: id) }
+            return accept(connect, from: id, isSuperuser: false)
         }
         driver.receive(packet, from: id)
+    }
+
+    private func accept(_ connect: ConnectPacket, from id: ConnectionID, isSuperuser: Bool) {
+        guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id, isSuperuser: isSuperuser) else { return }
+        self.clientID = clientID
+        lastActivity = context?.eventLoop.now ?? lastActivity
+        if keepAlive > 0 {
+            let seconds = Double(keepAlive) * driver.broker.config.keepaliveMultiplier
+            keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
+            arm(in: keepAliveTimeout!)
+        }
+    }
+
+    // MARK: Authentication
+
+    /// Takes the identity the listener's rules give, then runs the chain without blocking: reading
+    /// stops until it decides, and packets that arrived meanwhile are handled after.
+    private func authenticate(_ connect: ConnectPacket, from id: ConnectionID) {
+        guard let context else { return }
+        let authentication = listener.authentication
+        switch authentication.identity.apply(to: connect, identity: peerIdentity) {
+        case .refused(let reason, let why):
+            refuseConnect(reason, why: why, client: connect.clientIdentifier)
+        case .identified(let packet, let certificate):
+            var credentials = ClientCredentials(
+                clientID: packet.clientIdentifier, username: packet.username, password: packet.password,
+                peerHost: peer?.ipAddress ?? "", peerPort: peer?.port ?? 0, listener: listener.id)
+            credentials.certificate = certificate
+            credentials.hasAuthenticationMethod = packet.properties.authenticationMethod != nil
+            authenticating = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            authentication.service.decide(credentials, mode: authentication.mode, on: context.eventLoop).whenComplete { result in
+                handler.value.authenticated(result, packet, from: id)
+            }
+        }
+    }
+
+    private func authenticated(_ result: Result<AuthenticationChain.Step, any Error>, _ packet: ConnectPacket, from id: ConnectionID) {
+        authenticating = false
+        guard !closed, let context else { return }
+        switch result {
+        case .success(.allowed(let isSuperuser, _)):
+            accept(packet, from: id, isSuperuser: isSuperuser)
+        case .success(.refused(let failure, let why)):
+            refuseConnect(failure.reasonCode, why: why, client: packet.clientIdentifier)
+        case .success(.ask), .failure:
+            refuseConnect(.serverUnavailable, why: "the authentication chain did not decide", client: packet.clientIdentifier)
+        }
+        guard !closed else { return }
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
+        do {
+            while !closed, !authenticating, let packet = try inbound.next() { handle(packet, from: id) }
+        } catch {
+            protocolViolation(error)
+        }
+        driver.flush()
+    }
+
+    /// CONNACK with `reason` (3.1.1's return code for it), then close; one log line says why.
+    private func refuseConnect(_ reason: ReasonCode, why: String, client: String) {
+        listener.log(.info, "CONNECT refused (\(reason)): \(why)", peer: peer, client: client)
+        send(.connack(ConnAckPacket(reasonCode: reason)))
+        flush()
+        close(reason: nil)
     }
 
     /// 0x16 opens a TLS handshake record; no MQTT packet starts with it (CONNECT is 0x10).

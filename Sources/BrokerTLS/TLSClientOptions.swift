@@ -8,6 +8,8 @@ public struct TLSClientOptions: Sendable {
     /// A client certificate and its key, for listeners with verify_peer.
     public var certFile: String?
     public var keyFile: String?
+    /// The key file's password, when it is encrypted.
+    public var keyPassword: String?
     /// A pre-shared key: identity and key bytes.
     public var psk: (identity: [UInt8], key: [UInt8])?
     /// Exactly these versions.
@@ -15,6 +17,8 @@ public struct TLSClientOptions: Sendable {
     /// Suites to offer (TLS 1.3 and ≤1.2 names mixed, as in ssl_options.ciphers); empty offers
     /// OpenSSL's defaults.
     public var ciphers: [String] = []
+    /// How many intermediate certificates may follow the server's (`depth`).
+    public var verifyDepth = 10
     /// Sent as SNI and checked against the server's certificate when it is verified.
     public var serverName: String?
 

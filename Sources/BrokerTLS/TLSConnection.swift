@@ -44,16 +44,36 @@ package final class TLSConnection {
     /// The client's chain as verified, client certificate first (after the handshake).
     var verifiedChain: [Certificate] { CRLChecking.verifiedChain(ssl) }
 
-    /// The client side; `serverName` goes out as SNI and, when the context verifies the
-    /// server, must match its certificate.
-    package convenience init(client context: TLSContext, serverName: String?) throws {
+    /// Who the peer proved to be in the handshake: its certificate (only when the context
+    /// asked for one and it verified) and the PSK identity it used.
+    var peerIdentity: TLSPeerIdentity {
+        let certificate = SSL_get0_peer_certificate(ssl).flatMap { x509 -> [UInt8]? in
+            let length = i2d_X509(x509, nil)
+            guard length > 0 else { return nil }
+            var der = [UInt8](repeating: 0, count: Int(length))
+            der.withUnsafeMutableBufferPointer { buffer in
+                var pointer = buffer.baseAddress
+                _ = i2d_X509(x509, &pointer)
+            }
+            return der
+        }
+        let psk = SSL_get_psk_identity(ssl).map { Array(String(cString: $0).utf8) }
+        return TLSPeerIdentity(certificateDER: certificate, pskIdentity: psk)
+    }
+
+    /// The client side; `serverName` goes out as SNI; `verifyHost`, when the context verifies
+    /// the server, must match its certificate.
+    package convenience init(client context: TLSContext, serverName: String?, verifyHost: String? = nil) throws {
         try self.init(context: context)
         if let serverName {
             // SSL_set_tlsext_host_name (a macro): OpenSSL copies the name.
             _ = serverName.withCString { name in
                 SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name))
             }
-            _ = SSL_set1_host(ssl, serverName)
+        }
+        if let host = verifyHost ?? serverName {
+            // An IP address is checked against the certificate's IP entries, a name against its DNS names.
+            if X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1 { _ = SSL_set1_host(ssl, host) }
         }
         SSL_set_connect_state(ssl)
     }

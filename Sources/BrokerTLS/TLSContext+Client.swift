@@ -4,8 +4,8 @@ import CertTools
 import ConfigModel
 
 extension TLSContext {
-    /// A client context for the load generator. Sessions are never resumed, so every
-    /// connection is a full handshake (what `bench conn` measures).
+    /// A client context (the load generator's, an authentication backend's). Sessions are
+    /// never resumed, so every connection is a full handshake (what `bench conn` measures).
     package static func client(_ options: TLSClientOptions) throws -> TLSContext {
         ERR_clear_error()
         guard let handle = SSL_CTX_new(TLS_client_method()) else { throw TLSError.fromQueue("cannot create an SSL_CTX") }
@@ -15,12 +15,13 @@ extension TLSContext {
         if let caFile = options.caFile {
             guard SSL_CTX_load_verify_locations(handle, caFile, nil) == 1 else { throw TLSError.fromQueue("cannot load \(caFile)") }
             SSL_CTX_set_verify(handle, SSL_VERIFY_PEER, nil)
+            SSL_CTX_set_verify_depth(handle, Int32(clamping: options.verifyDepth))
         } else {
             SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nil)
         }
         if let certFile = options.certFile {
             guard SSL_CTX_use_certificate_chain_file(handle, certFile) == 1 else { throw TLSError.fromQueue("cannot use \(certFile)") }
-            let key = try CryptoFile.privateKey(path: options.keyFile ?? certFile, passphrase: nil)
+            let key = try CryptoFile.privateKey(path: options.keyFile ?? certFile, passphrase: try options.keyPassword.map(Passphrase.init))
             try key.withUnsafeEVPKey { evpKey in
                 guard SSL_CTX_use_PrivateKey(handle, evpKey) == 1, SSL_CTX_check_private_key(handle) == 1 else {
                     throw TLSError.fromQueue("the client key does not match \(certFile)")

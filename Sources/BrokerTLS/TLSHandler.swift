@@ -44,9 +44,11 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var unflushed = false
 
     /// `serverName` (clients only) is sent as SNI and checked against the server's certificate.
-    package init(context: TLSContext, role: Role, handshakeTimeout: TimeAmount, serverName: String? = nil) throws {
+    package init(
+        context: TLSContext, role: Role, handshakeTimeout: TimeAmount, serverName: String? = nil, verifyHost: String? = nil
+    ) throws {
         if case .client = role {
-            self.connection = try TLSConnection(client: context, serverName: serverName)
+            self.connection = try TLSConnection(client: context, serverName: serverName, verifyHost: verifyHost)
         } else {
             self.connection = try TLSConnection(server: context)
         }
@@ -207,6 +209,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func becomeActive(_ context: ChannelHandlerContext) {
         state = .active
+        context.fireUserInboundEventTriggered(connection.peerIdentity)
         let held = heldWrites
         heldWrites.removeAll()
         for (buffer, promise) in held { encrypt(buffer, promise: promise, context: context) }

@@ -105,6 +105,20 @@ public struct Subprocess: Sendable {
         public var stdout: String { (try? String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
         public var stderr: String { (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
 
+        /// Waits up to `timeout` seconds for it to exit by itself, then stops it; returns what it
+        /// printed (`timedOut` when it had to be stopped).
+        @discardableResult
+        public func wait(timeout: TimeInterval) -> Outcome {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(5_000) }
+            guard process.isRunning else {
+                process.waitUntilExit()
+                return finish(timedOut: false)
+            }
+            let outcome = stop()
+            return Outcome(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr, timedOut: true)
+        }
+
         /// Sends SIGTERM, waits up to two seconds, then SIGKILL; returns what it printed.
         @discardableResult
         public func stop() -> Outcome {

@@ -1,3 +1,4 @@
+import ConfigModel
 import MQTTCore
 import Testing
 

@@ -46,6 +46,21 @@ import Testing
         "mqtt.server_keepalive", "mqtt.keepalive_multiplier", "mqtt.max_inflight", "mqtt.retry_interval", "mqtt.max_awaiting_rel",
         "mqtt.await_rel_timeout", "mqtt.session_expiry_interval", "mqtt.max_mqueue_len", "mqtt.mqueue_store_qos0",
         "mqtt.upgrade_qos", "mqtt.ignore_loop_deliver", "mqtt.strict_mode",
+        // AuthenticationServeTests: the chain, global and per listener, with enable_authn; the
+        // http backend (https with mTLS, placeholders, timeouts); the built-in database
+        // (every hash, bootstrap_file); identity from certificates and PSK.
+        "authentication", "listeners.*.*.authentication", "listeners.*.*.enable_authn",
+        "authentication.*.enable", "authentication.*.mechanism", "authentication.*.backend",
+        "authentication.*.method", "authentication.*.url", "authentication.*.headers", "authentication.*.body",
+        "authentication.*.request_timeout", "authentication.*.connect_timeout", "authentication.*.pool_size",
+        "authentication.*.ssl", "authentication.*.ssl.enable", "authentication.*.ssl.certfile", "authentication.*.ssl.keyfile",
+        "authentication.*.ssl.cacertfile", "authentication.*.ssl.password", "authentication.*.ssl.verify",
+        "authentication.*.ssl.server_name_indication", "authentication.*.ssl.versions", "authentication.*.ssl.ciphers",
+        "authentication.*.ssl.depth",
+        "authentication.*.user_id_type", "authentication.*.password_hash_algorithm", "authentication.*.password_hash_algorithm.name",
+        "authentication.*.password_hash_algorithm.salt_position", "authentication.*.bootstrap_file", "authentication.*.bootstrap_type",
+        "mqtt.peer_cert_as_username", "mqtt.peer_cert_as_clientid", "mqtt.psk_identity_as_username", "mqtt.psk_identity_as_clientid",
+        "mqtt.use_username_as_clientid",
     ]
 
     /// A config that makes the model look for every key it knows: an ssl listener with an
@@ -59,13 +74,17 @@ import Testing
         psk_authentication {}
         crl_cache {}
         force_shutdown {}
-        authentication = [{ mechanism = password_based, backend = http, ssl { enable = true } }]
+        authentication = [
+          { mechanism = password_based, backend = http, method = post, url = "https://a", ssl { enable = true } }
+          { mechanism = password_based, backend = built_in_database, password_hash_algorithm { name = sha256 } }
+        ]
         """
 
     /// The schema path of a key path: the type and name of a tcp or ssl listener become `*`.
     static func schemaPath(_ path: String) -> String? {
-        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.first == "listeners", parts.count >= 2 else { return path }
+        // Elements of an authentication chain: `authentication.2.url` is `authentication.*.url`.
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) == nil ? String($0) : "*" }
+        guard parts.first == "listeners", parts.count >= 2 else { return parts.joined(separator: ".") }
         // ws, wss and quic listeners are not served: config check says so of each as a whole.
         guard parts[1] == "tcp" || parts[1] == "ssl" else { return nil }
         guard parts.count >= 3 else { return path }
@@ -74,7 +93,7 @@ import Testing
 
     @Test func everyKeyIsAppliedOrReportedAsNotApplied() throws {
         let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
-        let modelled: Set<String> = ["listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown"]
+        let modelled: Set<String> = ["listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown", "authentication"]
         var seen: Set<String> = []
         for (path, status) in result.ledger.entries {
             guard modelled.contains(String(path.prefix { $0 != "." })), let schema = Self.schemaPath(path) else { continue }
@@ -92,7 +111,11 @@ import Testing
         let stale = Self.applied.subtracting(seen)
         #expect(stale.isEmpty, "listed as applied but never read: \(stale.sorted())")
         // A root the model does not read key by key is reported as a whole.
-        #expect(result.diagnostics.contains { $0.code == .rootNotChecked && $0.keyPath == "authentication" && $0.severity == .warning })
+        let withAuthorization = ConfigLoader(environment: [:]).load(text: "authorization.no_match = deny\n", path: "emqx.conf")
+        #expect(
+            withAuthorization.diagnostics.contains {
+                $0.code == .rootNotChecked && $0.keyPath == "authorization" && $0.severity == .warning
+            })
     }
 
     /// Each key declared not applied is reported when written, with its severity.

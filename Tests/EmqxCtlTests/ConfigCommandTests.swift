@@ -136,7 +136,7 @@ import Testing
             listeners.ssl.default.ssl_options.password = "also-secret"
             listeners.ssl.default.ssl_options.keyfile = "etc/certs/key.pem"
             authentication = [{
-              mechanism = password_based, backend = http, method = post, url = "https://auth.example.com/mqtt"
+              mechanism = password_based, backend = http, method = post, url = "https://auth.example.com/mqtt", ssl.enable = true
               headers { authorization = "Bearer header-secret-1", "x-api-key" = "header-secret-2", accept = "application/json" }
             }]
             authorization.sources = [{ type = http, url = "https://acl.example.com", headers { "x-custom" = "header-secret-3" } }]

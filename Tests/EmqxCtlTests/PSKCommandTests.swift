@@ -1,6 +1,6 @@
 import EmqxTestSupport
 import Foundation
-import PSKStore
+import Stores
 import Testing
 
 /// `emqxctl psk …` as users run it.

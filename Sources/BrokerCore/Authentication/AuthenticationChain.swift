@@ -1,3 +1,4 @@
+package import ConfigModel
 package import MQTTCore
 
 /// One authenticator's answer to a CONNECT (EMQX's `client.authenticate` results).
@@ -30,16 +31,6 @@ package enum AuthenticationFailure: Sendable, Equatable {
         case .serverUnavailable: .serverUnavailable
         }
     }
-}
-
-/// A listener's `enable_authn`.
-package enum AuthenticationMode: String, Sendable, CaseIterable {
-    /// Run the chain.
-    case enabled = "true"
-    /// Skip it: every client is let in, anonymous and not a superuser.
-    case disabled = "false"
-    /// Refuse a CONNECT without a user name at once (not authorized); run the chain for the rest.
-    case quickDenyAnonymous = "quick_deny_anonymous"
 }
 
 /// The decision over one CONNECT's authentication chain, as a state machine the connection

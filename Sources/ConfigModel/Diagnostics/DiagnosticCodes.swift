@@ -69,6 +69,14 @@ extension Diagnostic.Code {
     public static let probeCRL: Self = "probe-crl"
 
     // MARK: PSK
+    /// An authenticator that is malformed, duplicated, or one serve cannot run.
+    public static let authenticatorInvalid: Self = "authenticator-invalid"
+    /// A `${name}` an HTTP backend's template cannot fill.
+    public static let placeholderUnknown: Self = "placeholder-unknown"
+    /// A password hash algorithm EMQX accepts in config and then fails on, or clamps.
+    public static let passwordHashInvalid: Self = "password-hash-invalid"
+    /// An authentication backend's URL that cannot be requested.
+    public static let authenticationURL: Self = "authentication-url"
     public static let pskChunkSize: Self = "psk-chunk-size"
     public static let pskSeparator: Self = "psk-separator"
     public static let pskInitFile: Self = "psk-init-file"

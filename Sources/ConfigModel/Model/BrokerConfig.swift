@@ -6,6 +6,9 @@ public struct BrokerConfig: Sendable {
     public var crlCache = CRLCacheConfig()
     public var forceShutdown = ForceShutdownConfig()
     public var mqtt = MQTTConfig()
+    /// The global authentication chain (`authentication`); a listener's own chain, when it has
+    /// one, replaces it for that listener.
+    public var authentication: [AuthenticatorConfig] = []
     /// The `ssl` blocks of outbound connections (authentication, authorization, bridges, …).
     public var sslClients: [SSLClientConfig] = []
     /// The main config file.
@@ -22,7 +25,8 @@ public struct BrokerConfig: Sendable {
 /// The roots whose `ssl` blocks are outbound TLS connections, checked as client options.
 let outboundRoots: Set<String> = ["authentication", "authorization", "bridges", "connectors", "actions", "sources", "gateway"]
 
-/// The roots that decide who a client is and what it may do, which serve does not apply yet.
+/// The roots that decide who a client is and what it may do: their HTTP headers may carry
+/// credentials, so `config show` prints none of their values.
 let accessControlRoots: Set<String> = ["authentication", "authorization"]
 
 extension BrokerConfig {
@@ -43,6 +47,9 @@ extension BrokerConfig {
             var reader = root.object("mqtt")
             mqtt = MQTTConfig(&reader)
         }
+        if let value = root.value("authentication") {
+            authentication = AuthenticatorConfig.chain(value, keyPath: "authentication", context: context)
+        }
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")
             crlCache = CRLCacheConfig(&reader)
@@ -54,14 +61,13 @@ extension BrokerConfig {
         for key in root.object.keys where !root.declared.contains(key) {
             root.declare([key])
             let location = root.object.keyLocation(key)
-            if accessControlRoots.contains(key), let value = root.object[key] {
+            if key == "authorization", let value = root.object[key] {
                 // A user who writes these believes clients are checked: say plainly they are not.
                 sslClients += Self.sslClients(in: value, keyPath: key, context: context)
                 context.sink.report(
                     .rootNotChecked, .warning, location, key,
-                    "serve does not apply \(key) yet: every client that completes TLS (and verify_peer) is let in and may publish and subscribe to any topic",
-                    hint:
-                        "until then, restrict who can connect with verify_peer and fail_if_no_peer_cert, or PSK; only the TLS options of its ssl blocks are checked"
+                    "serve does not apply \(key) yet: every client that is let in may publish and subscribe to any topic",
+                    hint: "only the TLS options of its ssl blocks are checked"
                 )
             } else if outboundRoots.contains(key), let value = root.object[key] {
                 sslClients += Self.sslClients(in: value, keyPath: key, context: context)
@@ -80,6 +86,7 @@ extension BrokerConfig {
                 )
             }
         }
+        sslClients = (authentication + listeners.flatMap(\.authentication)).compactMap(\.httpSSL) + sslClients
         ConfigRules.check(self, sink: context.sink)
     }
 

@@ -13,6 +13,9 @@ public struct ListenerConfig: Sendable {
     public var proxyProtocolTimeout = ConfigDuration.seconds(3)
     public var mountpoint = ""
     public var tcpOptions = TCPOptions()
+    /// The listener's own chain; empty means the global one.
+    public var authentication: [AuthenticatorConfig] = []
+    public var enableAuthn = AuthenticationMode.enabled
     /// ssl, wss and quic listeners.
     public var sslOptions: SSLOptions?
     /// Where the listener's key is written (nil for an implicit one).
@@ -62,10 +65,10 @@ public struct ListenerConfig: Sendable {
             ["mountpoint"], .warning,
             why: "serve does not prefix this listener's topics, so its clients share one topic space with all others",
             when: !mountpoint.isEmpty)
-        reader.notApplied(
-            ["enable_authn"], .warning,
-            why: "serve does not authenticate clients yet: every client that completes TLS (and verify_peer) is let in",
-            when: reader.object["enable_authn"]?.scalarText != "false")
+        enableAuthn = reader.choice("enable_authn", default: .enabled)
+        if let value = reader.value("authentication") {
+            authentication = AuthenticatorConfig.chain(value, keyPath: reader.path("authentication"), context: context)
+        }
         reader.notApplied(
             ["limiter", "max_conn_rate", "messages_rate", "bytes_rate"], .warning,
             why: "serve has no rate limits yet; only max_connections bounds this listener")

@@ -39,6 +39,15 @@ public struct MQTTConfig: Sendable, Hashable {
     public var ignoreLoopDeliver = false
     /// Check UTF-8 in payloads with Payload Format Indicator 1 and topic contents strictly.
     public var strictMode = false
+    /// Where a client's user name and client id come from on listeners that verify the peer's
+    /// certificate, instead of CONNECT (EMQX's `peer_cert_as_*`).
+    public var peerCertAsUsername = PeerCertField.disabled
+    public var peerCertAsClientID = PeerCertField.disabled
+    /// emqxctl's: on PSK handshakes, the PSK identity as the user name or client id.
+    public var pskIdentityAsUsername = false
+    public var pskIdentityAsClientID = false
+    /// The user name (after peer_cert_as_username) becomes the client id.
+    public var useUsernameAsClientID = false
 
     public init() {}
 
@@ -84,9 +93,14 @@ public struct MQTTConfig: Sendable, Hashable {
         upgradeQoS = reader.bool("upgrade_qos", default: false)
         ignoreLoopDeliver = reader.bool("ignore_loop_deliver", default: false)
         strictMode = reader.bool("strict_mode", default: false)
+        peerCertAsUsername = reader.choice("peer_cert_as_username", default: .disabled)
+        peerCertAsClientID = reader.choice("peer_cert_as_clientid", default: .disabled)
+        pskIdentityAsUsername = reader.bool("psk_identity_as_username", default: false)
+        pskIdentityAsClientID = reader.bool("psk_identity_as_clientid", default: false)
+        useUsernameAsClientID = reader.bool("use_username_as_clientid", default: false)
         reader.notApplied(
-            ["peer_cert_as_username", "peer_cert_as_clientid", "use_username_as_clientid", "clientid_override"], .warning,
-            why: "serve takes the client id from CONNECT as sent, and has no authentication to take a username from yet")
+            ["clientid_override"], .warning,
+            why: "serve has no variform expressions; the client id comes from CONNECT or peer_cert_as_clientid")
         reader.notApplied(
             ["max_subscriptions"], .warning, why: "serve puts no limit on a client's subscriptions yet")
         reader.notApplied(
@@ -111,4 +125,19 @@ public struct MQTTConfig: Sendable, Hashable {
         }
         return count
     }
+}
+
+/// What `peer_cert_as_username` / `peer_cert_as_clientid` take from the client's certificate.
+public enum PeerCertField: String, Sendable, CaseIterable {
+    case disabled
+    /// The subject's CN (several joined with ",").
+    case cn
+    /// The subject in RFC 4514 form, most specific first: `CN=client1,O=EMQX,C=SE`.
+    case dn
+    /// The DER bytes.
+    case crt
+    /// base64 of the DER, one line, no armour (EMQX's `pem`).
+    case pem
+    /// The lowercase hex MD5 of the DER.
+    case md5
 }

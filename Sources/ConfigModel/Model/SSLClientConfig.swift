@@ -34,9 +34,10 @@ public struct SSLClientConfig: Sendable {
         versions = reader.tlsVersions()
         ciphers = reader.cipherNames()
         depth = reader.integer("depth", default: 10, range: 0...Int.max)
-        _ = reader.bool("reuse_sessions", default: true)
-        _ = reader.bool("secure_renegotiate", default: true)
-        _ = reader.bool("middlebox_comp_mode", default: true)
+        reader.notApplied(
+            ["reuse_sessions"], why: "connections to a backend are kept open and reused instead of resuming TLS sessions")
+        reader.notApplied(
+            ["secure_renegotiate", "middlebox_comp_mode"], why: "OpenSSL always renegotiates securely and uses middlebox compatibility")
         reader.notApplied(
             ["hibernate_after", "log_level", "cacerts", "user_lookup_fun", "partial_chain", "verify_peer_ext_key_usage"],
             why: "an Erlang TLS tuning or Enterprise option")

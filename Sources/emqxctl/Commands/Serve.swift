@@ -7,7 +7,7 @@ import ConfigPreflight
 import Dispatch
 import Foundation
 import Logging
-import PSKStore
+import Stores
 
 extension EmqxCtl {
     /// `emqxctl serve`: the embedded broker.
@@ -61,6 +61,9 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The PSK store, when psk_authentication is enabled.", valueName: "path"))
         var pskDB = "data/psk.db"
 
+        @Option(help: ArgumentHelp("The user database of built_in_database authenticators.", valueName: "path"))
+        var userDB = "data/users.db"
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
 
@@ -90,7 +93,8 @@ extension EmqxCtl {
             }
             let logger = Logger(label: "emqxctl.broker")
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
-            let server = BrokerServer(config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk)
+            let server = BrokerServer(
+                config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB)
             do {
                 _ = try server.start()
             } catch {

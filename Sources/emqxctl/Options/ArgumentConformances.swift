@@ -2,7 +2,7 @@ public import ArgumentParser
 public import CertTools
 public import ConfigModel
 public import Logging
-public import PSKStore
+public import Stores
 
 // CertTools' vocabulary, parsed straight from the command line by raw value.
 extension KeyAlgorithm: ExpressibleByArgument {}

@@ -2,7 +2,7 @@ import ArgumentParser
 import BrokerTLS
 import ConfigModel
 import Foundation
-import PSKStore
+import Stores
 
 /// `bench … --tls`: MQTT over TLS, with mosquitto_pub's option names where it has one.
 struct BenchTLSOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 import ConfigModel
 import Foundation
-import PSKStore
+import Stores
 
 /// `config check` on psk_authentication.init_file: the import's own line checks (separator,
 /// lengths, duplicates, secrets that look like hex under raw encoding), run into a store in

@@ -1,5 +1,5 @@
 import ConfigModel
-import PSKStore
+import Stores
 
 extension PSKImportOptions {
     /// The import settings of an emqx.conf's psk_authentication block.

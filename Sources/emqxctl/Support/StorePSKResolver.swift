@@ -1,7 +1,7 @@
 import BrokerTLS
 import Dispatch
 import Logging
-import PSKStore
+import Stores
 import Synchronization
 
 /// Answers TLS PSK lookups from an in-memory snapshot of the PSK store, and reloads the

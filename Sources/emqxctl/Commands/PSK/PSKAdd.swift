@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PSKStore
+import Stores
 
 extension EmqxCtl.PSK {
     /// `emqxctl psk add ID`.

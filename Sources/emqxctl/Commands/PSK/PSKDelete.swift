@@ -1,5 +1,5 @@
 import ArgumentParser
-import PSKStore
+import Stores
 
 extension EmqxCtl.PSK {
     /// `emqxctl psk delete ID`.

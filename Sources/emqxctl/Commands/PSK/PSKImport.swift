@@ -1,7 +1,7 @@
 import ArgumentParser
 import ConfigModel
 import Foundation
-import PSKStore
+import Stores
 
 extension EmqxCtl.PSK {
     /// `emqxctl psk import FILE`.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CertTools
 import Foundation
-import PSKStore
+import Stores
 
 extension EmqxCtl.PSK {
     /// `emqxctl psk list`.

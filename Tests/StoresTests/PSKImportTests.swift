@@ -2,7 +2,7 @@ import EmqxTestSupport
 import Foundation
 import Testing
 
-@testable import PSKStore
+@testable import Stores
 
 /// `importFile` on good and bad files, each bad case on its own.
 @Suite struct PSKImportTests {
@@ -34,9 +34,9 @@ import Testing
         return result
     }
 
-    func failure(_ body: () throws -> Void) -> PSKStoreError? {
-        #expect(throws: PSKStoreError.self) { try body() }
-        do { try body() } catch let error as PSKStoreError { return error } catch {}
+    func failure(_ body: () throws -> Void) -> StoreError? {
+        #expect(throws: StoreError.self) { try body() }
+        do { try body() } catch let error as StoreError { return error } catch {}
         return nil
     }
 

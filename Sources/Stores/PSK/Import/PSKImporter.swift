@@ -18,8 +18,8 @@ extension PSKStore {
         now: Date = Date(),
         progress: ((Int) -> Void)? = nil
     ) throws -> PSKImportReport {
-        guard !options.separator.isEmpty else { throw PSKStoreError(.invalidEntry, "the separator is empty") }
-        guard options.chunkSize >= 1 else { throw PSKStoreError(.invalidEntry, "chunk_size must be at least 1, not \(options.chunkSize)") }
+        guard !options.separator.isEmpty else { throw StoreError(.invalidEntry, "the separator is empty") }
+        guard options.chunkSize >= 1 else { throw StoreError(.invalidEntry, "chunk_size must be at least 1, not \(options.chunkSize)") }
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         return try database {
             try connection.execute("BEGIN IMMEDIATE")
@@ -32,7 +32,7 @@ extension PSKStore {
                 }
                 try run.flush()
                 guard run.report.entries > 0 else {
-                    throw PSKStoreError(
+                    throw StoreError(
                         .invalidLine,
                         "holds no identities; nothing was imported\(options.replace ? " (with --replace this would have deleted every identity)" : "")",
                         path: file)
@@ -77,7 +77,7 @@ private struct ImportRun {
         let connection = store.connection
         sourceID = try store.sourceID(source)
         let next = try connection.prepare("UPDATE counters SET value = value + 1 WHERE name = 'import_serial' RETURNING value")
-        guard try next.step() else { throw PSKStoreError(.database, "the store has no import counter", path: store.path) }
+        guard try next.step() else { throw StoreError(.database, "the store has no import counter", path: store.path) }
         serial = next.int64(at: 0)
         next.reset()
         insert = try connection.prepare(
@@ -107,7 +107,7 @@ private struct ImportRun {
         do {
             outcome = try parser.parse(line, number: number, into: &arena)
         } catch {
-            throw PSKStoreError(.invalidLine, error.reason, path: file, line: number)
+            throw StoreError(.invalidLine, error.reason, path: file, line: number)
         }
         switch outcome {
         case .skip:

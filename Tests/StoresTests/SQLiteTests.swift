@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PSKStore
+@testable import Stores
 
 @Suite struct SQLiteTests {
     @Test func bindsAndReadsEveryColumnType() throws {

@@ -1,10 +1,8 @@
 public import Foundation
 
-/// The PSK store: identities and their secrets in SQLite, in WAL mode with
-/// `synchronous=NORMAL`, so readers (a running `serve`) keep reading while an import writes,
-/// and see either the old set or the new one, never a mix.
-///
-/// The database file is created 0600; SQLite gives its `-wal` and `-shm` files the same mode.
+/// The PSK store: identities and their secrets in SQLite (`StoreFile`: WAL, 0600), so readers
+/// (a running `serve`) keep reading while an import writes, and see either the old set or the
+/// new one, never a mix.
 /// Not thread-safe: open one store per thread or task.
 public final class PSKStore {
     /// OpenSSL 3's limits (PSK_MAX_IDENTITY_LEN, PSK_MAX_PSK_LEN): longer ones can never be used.
@@ -22,50 +20,14 @@ public final class PSKStore {
     /// A store in memory, for checking a file with the import's own rules and writing nothing
     /// (`config check` on init_file).
     public static func inMemory() throws -> PSKStore {
-        do {
-            let connection = try SQLiteConnection(path: ":memory:")
-            try Migrations.migrate(connection, path: ":memory:")
-            return PSKStore(path: ":memory:", connection: connection)
-        } catch let error as SQLiteError {
-            throw PSKStoreError.database(error, path: ":memory:")
-        }
+        PSKStore(path: ":memory:", connection: try StoreFile.inMemory(schema: .psk))
     }
 
     /// Opens the store at `path`, creating it (and its folder) when `create` is true.
     public static func open(path: String, create: Bool = true) throws -> PSKStore {
-        let exists = FileManager.default.fileExists(atPath: path)
-        if !exists {
-            guard create else {
-                throw PSKStoreError(.fileSystem, "no PSK store here; `emqxctl psk import` or `psk add` creates one", path: path)
-            }
-            try createFile(path)
-        }
-        do {
-            let connection = try SQLiteConnection(path: path)
-            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192")
-            try Migrations.migrate(connection, path: path)
-            return PSKStore(path: path, connection: connection)
-        } catch let error as SQLiteError {
-            throw PSKStoreError.database(error, path: path)
-        }
-    }
-
-    /// Creates an empty file with mode 0600 (O_EXCL: never over an existing one), and its folder.
-    private static func createFile(_ path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw PSKStoreError(.fileSystem, "cannot create the folder \(folder): \(String(cString: strerror(ENOTDIR)))", path: path)
-            }
-        }
-        let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw PSKStoreError(.fileSystem, "cannot create the store: \(String(cString: strerror(errno)))", path: path)
-        }
-        close(descriptor)
+        let connection = try StoreFile.open(
+            path: path, create: create, schema: .psk, hint: "`emqxctl psk import` or `psk add` creates one")
+        return PSKStore(path: path, connection: connection)
     }
 
     // MARK: Reading
@@ -171,7 +133,7 @@ public final class PSKStore {
                 let sourceID = try sourceID(source)
                 let exists = try self.secret(for: identity) != nil
                 if exists && !replacing {
-                    throw PSKStoreError(
+                    throw StoreError(
                         .invalidEntry, "the identity \"\(PSKText.display(identity))\" already exists; pass --force to replace its secret")
                 }
                 let statement = try connection.prepare(
@@ -207,16 +169,16 @@ public final class PSKStore {
         try insert.step()
         let select = try connection.prepare("SELECT id FROM sources WHERE description = ?")
         try select.bind(description, at: 1)
-        guard try select.step() else { throw PSKStoreError(.database, "cannot record the source \(description)", path: path) }
+        guard try select.step() else { throw StoreError(.database, "cannot record the source \(description)", path: path) }
         return select.int64(at: 0)
     }
 
-    /// Runs `body`, turning SQLite's errors into PSKStoreError.
+    /// Runs `body`, turning SQLite's errors into StoreError.
     func database<R>(_ body: () throws -> R) throws -> R {
         do {
             return try body()
         } catch let error as SQLiteError {
-            throw PSKStoreError.database(error, path: path)
+            throw StoreError.database(error, path: path)
         }
     }
 }
@@ -224,8 +186,8 @@ public final class PSKStore {
 /// Limits every entry must meet, however it arrives.
 enum PSKEntryRules {
     static func check(identity: [UInt8], secret: [UInt8]) throws {
-        if let problem = identityProblem(identity) { throw PSKStoreError(.invalidEntry, problem) }
-        if let problem = secretProblem(secret) { throw PSKStoreError(.invalidEntry, problem) }
+        if let problem = identityProblem(identity) { throw StoreError(.invalidEntry, problem) }
+        if let problem = secretProblem(secret) { throw StoreError(.invalidEntry, problem) }
     }
 
     static func identityProblem<C: Collection<UInt8>>(_ identity: C) -> String? {

@@ -2,7 +2,7 @@ import EmqxTestSupport
 import Foundation
 import Testing
 
-@testable import PSKStore
+@testable import Stores
 
 @Suite struct PSKStoreTests {
     @Test func storeFilesAreCreatedOwnerOnly() throws {
@@ -14,7 +14,7 @@ import Testing
             #expect(try folder.mode(sidecar) == 0o600, "\(sidecar)")
         }
         #expect(try folder.mode("data") == 0o700)
-        #expect(try store.connection.userVersion == Migrations.currentVersion)
+        #expect(try store.connection.userVersion == StoreSchema.psk.currentVersion)
         let mode = try store.connection.prepare("PRAGMA journal_mode")
         _ = try mode.step()
         #expect(mode.text(at: 0) == "wal")
@@ -22,7 +22,7 @@ import Testing
 
     @Test func openingWithoutCreateNeedsAStore() throws {
         let folder = try TemporaryDirectory()
-        let error = #expect(throws: PSKStoreError.self) { try PSKStore.open(path: folder.file("none.db"), create: false) }
+        let error = #expect(throws: StoreError.self) { try PSKStore.open(path: folder.file("none.db"), create: false) }
         #expect(error?.code == .fileSystem)
         #expect(!FileManager.default.fileExists(atPath: folder.file("none.db")))
     }
@@ -30,7 +30,7 @@ import Testing
     @Test func aStoreThatCannotBeWrittenIsAClearError() throws {
         let folder = try TemporaryDirectory()
         try folder.write("file", "x")
-        let error = #expect(throws: PSKStoreError.self) { try PSKStore.open(path: folder.file("file/psk.db")) }
+        let error = #expect(throws: StoreError.self) { try PSKStore.open(path: folder.file("file/psk.db")) }
         #expect(error?.code == .fileSystem)
     }
 
@@ -40,7 +40,7 @@ import Testing
             let store = try PSKStore.open(path: folder.file("psk.db"))
             try store.connection.setUserVersion(99)
         }
-        let error = #expect(throws: PSKStoreError.self) { try PSKStore.open(path: folder.file("psk.db")) }
+        let error = #expect(throws: StoreError.self) { try PSKStore.open(path: folder.file("psk.db")) }
         #expect(error?.code == .schemaTooNew)
     }
 
@@ -49,7 +49,7 @@ import Testing
         let store = try PSKStore.open(path: folder.file("psk.db"))
         let identity = Array("sensor-1".utf8)
         #expect(try store.add(identity: identity, secret: [1, 2, 3], source: "cli", replacing: false) == .added)
-        let exists = #expect(throws: PSKStoreError.self) { try store.add(identity: identity, secret: [9], source: "cli", replacing: false) }
+        let exists = #expect(throws: StoreError.self) { try store.add(identity: identity, secret: [9], source: "cli", replacing: false) }
         #expect(exists?.reason.contains("already exists; pass --force") == true)
         #expect(try store.add(identity: identity, secret: [9], source: "cli", replacing: true) == .replaced)
         #expect(try store.secret(for: identity) == [9])
@@ -58,7 +58,7 @@ import Testing
         #expect(try store.snapshot().secret(for: identity) == [9])
         #expect(try store.delete(identity: identity))
         #expect(try !store.delete(identity: identity))
-        #expect(throws: PSKStoreError.self) { try store.add(identity: [], secret: [1], source: "cli", replacing: false) }
+        #expect(throws: StoreError.self) { try store.add(identity: [], secret: [1], source: "cli", replacing: false) }
     }
 
     @Test func displayEscapesWhatIsNotPrintable() {

@@ -17,7 +17,7 @@ struct PSKLineReader {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PSKStoreError(.fileSystem, "cannot read: not a regular file", path: path)
+            throw StoreError(.fileSystem, "cannot read: not a regular file", path: path)
         }
         var block = [UInt8](repeating: 0, count: Self.blockSize)
         var carry: [UInt8] = []
@@ -71,15 +71,15 @@ struct PSKLineReader {
         return UnsafeBufferPointer(rebasing: line.dropLast())
     }
 
-    private func tooLong(_ line: Int) -> PSKStoreError {
-        PSKStoreError(
+    private func tooLong(_ line: Int) -> StoreError {
+        StoreError(
             .invalidLine,
             "the line is longer than \(maximumLineLength) bytes; an identity:secret line is at most about 1.3 KB (is this a PSK file?)",
             path: path, line: line
         )
     }
 
-    private func fileError() -> PSKStoreError {
-        PSKStoreError(.fileSystem, "cannot read: \(String(cString: strerror(errno)))", path: path)
+    private func fileError() -> StoreError {
+        StoreError(.fileSystem, "cannot read: \(String(cString: strerror(errno)))", path: path)
     }
 }

@@ -1,5 +1,5 @@
-/// The one error type of PSKStore. Messages name lines and identities, never secrets.
-public struct PSKStoreError: Error, CustomStringConvertible, Sendable {
+/// The one error type of the stores. Messages name lines, identities and users, never secrets or hashes.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -43,11 +43,11 @@ public struct PSKStoreError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    static func database(_ error: SQLiteError, path: String?) -> PSKStoreError {
-        PSKStoreError(.database, error.message, path: path)
+    static func database(_ error: SQLiteError, path: String?) -> StoreError {
+        StoreError(.database, error.message, path: path)
     }
 }
 
-extension PSKStoreError: Equatable {
-    public static func == (lhs: PSKStoreError, rhs: PSKStoreError) -> Bool { lhs.code == rhs.code }
+extension StoreError: Equatable {
+    public static func == (lhs: StoreError, rhs: StoreError) -> Bool { lhs.code == rhs.code }
 }

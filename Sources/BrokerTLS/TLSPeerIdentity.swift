@@ -1,0 +1,13 @@
+/// Who the peer proved to be in a TLS handshake, sent up the pipeline as a user inbound event
+/// when the handshake completes, before any application data. On a server: the client
+/// certificate (present only when the listener asked for one and it verified) and the PSK
+/// identity of a PSK handshake. What `peer_cert_as_*` and `${cert_common_name}` read.
+package struct TLSPeerIdentity: Sendable, Equatable {
+    package let certificateDER: [UInt8]?
+    package let pskIdentity: [UInt8]?
+
+    package init(certificateDER: [UInt8]?, pskIdentity: [UInt8]?) {
+        self.certificateDER = certificateDER
+        self.pskIdentity = pskIdentity
+    }
+}

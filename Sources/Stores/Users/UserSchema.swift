@@ -1,0 +1,22 @@
+extension StoreSchema {
+    /// The built-in database's tables (EMQX's `emqx_authn_mnesia`): users keyed by their group,
+    /// which is the authentication chain they belong to (`mqtt:global`, or a listener's
+    /// `ssl:default`), as EMQX keys them, so each chain has its own users.
+    static let users = StoreSchema(
+        name: "user database",
+        migrations: [
+            // 1: users with EMQX's record: the hash and salt as stored, and the superuser flag.
+            """
+            CREATE TABLE users (
+                user_group TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                salt TEXT NOT NULL,
+                is_superuser INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (user_group, user_id)
+            ) WITHOUT ROWID;
+            """
+        ])
+}

@@ -1,0 +1,206 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// `emqxctl serve` with authentication, against real peers: a Python HTTPS backend that
+/// requires a client certificate (Clients/auth_server.py), mosquitto_pub and paho-mqtt in
+/// 3.1.1 and 5.0, the built-in database with every hash EMQX has, and identity from
+/// certificates.
+@Suite(.serialized) struct AuthenticationServeTests {
+    static let clients = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients")
+
+    /// The HTTPS backend, running until the value is released.
+    final class AuthServer {
+        let process: Subprocess.Running
+        let port: UInt16
+        let log: String
+
+        /// `cert`/`key` serve TLS; `cafile` also requires a client certificate from that CA.
+        init(
+            in folder: TemporaryDirectory, cert: String? = "etc/certs/cert.pem", key: String = "etc/certs/key.pem",
+            cafile: String? = "etc/certs/cacert.pem"
+        ) throws {
+            log = folder.file("auth.log")
+            var arguments = [AuthenticationServeTests.clients.appendingPathComponent("auth_server.py").path, "--log", log]
+            if let cert { arguments += ["--cert", cert, "--key", key] }
+            if let cafile { arguments += ["--cafile", cafile] }
+            process = try Subprocess("python3", arguments, workingDirectory: folder.path).start()
+            let deadline = Date().addingTimeInterval(10)
+            var found: UInt16?
+            while found == nil, process.isRunning, Date() < deadline {
+                found = UInt16(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                if found == nil { usleep(20_000) }
+            }
+            guard let found else { throw ServeHarness.HarnessFailure(description: "auth_server.py did not start: \(process.stop())") }
+            port = found
+        }
+
+        deinit { process.stop() }
+
+        /// Every request it received, one JSON object each.
+        var requests: [[String: Any]] {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    static let listeners = """
+        listeners.tcp.default.bind = "127.0.0.1:0"
+        listeners.ssl.default = marked_for_deletion
+        listeners.ws.default = marked_for_deletion
+        listeners.wss.default = marked_for_deletion
+        """
+
+    /// The guide's block ("SSL Client for External Resources"), completed with what it
+    /// elides: the method, the body, and our backend's port.
+    static func guideBlock(port: UInt16, ssl extra: String = "", timeout: String = "5s") -> String {
+        """
+        authentication {
+          url = "https://127.0.0.1:\(port)/mqtt/auth"
+          backend = "http"
+          mechanism = password_based
+          method = post
+          request_timeout = \(timeout)
+          body { username = "${username}", password = "${password}", clientid = "${clientid}", cn = "${cert_common_name}" }
+          ssl {
+            enable = true
+            cacertfile = "etc/certs/cacert.pem"
+            certfile = "etc/certs/client-cert.pem"
+            keyfile = "etc/certs/client-key.pem"
+            ## `verify_peer` means turn on verification for server certificate
+            verify = verify_peer
+            \(extra)
+          }
+        }
+        """
+    }
+
+    /// A folder with a PKI (cert gen, with a device1 client) and the backend in it.
+    static func backend(cafile: String? = "etc/certs/cacert.pem") throws -> (TemporaryDirectory, AuthServer) {
+        let folder = try TemporaryDirectory()
+        let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs"), "--client", "device1"])
+        guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+        return (folder, try AuthServer(in: folder, cafile: cafile))
+    }
+
+    /// The broker in `folder` (its PKI is already there).
+    static func broker(_ config: String, in folder: TemporaryDirectory) throws -> ServeHarness {
+        try ServeHarness(config: config) { brokerFolder in
+            try FileManager.default.copyItem(atPath: folder.file("etc"), toPath: brokerFolder.file("etc"))
+        }
+    }
+
+    /// mosquitto_pub's exit status: the CONNACK's return code (3.1.1) or reason code (5.0).
+    static func mosquittoConnack(_ broker: ServeHarness, user: String, version: String, extra: [String] = []) throws -> Int32 {
+        try Subprocess(
+            "mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-u", user, "-P", "pw", "-t", "t", "-m", "m", "-V", version] + extra,
+            workingDirectory: broker.folder.path
+        ).run(timeout: 20).status
+    }
+
+    static func pahoConnack(_ broker: ServeHarness, user: String, version: String) throws -> String {
+        let outcome = try Subprocess(
+            "python3", [clients.appendingPathComponent("auth_clients.py").path, "connack", "\(broker.port)", version, user, "pw"]
+        ).run(timeout: 30)
+        return outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: HTTP backend
+
+    /// allow, superuser, deny, ignore, a 5xx and 204, each in 3.1.1 and 5.0, with mosquitto and
+    /// paho: the exact CONNACK codes.
+    @Test func httpsBackendAnswersGiveExactConnackCodes() throws {
+        let (folder, server) = try Self.backend()
+        let broker = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: server.port), in: folder)
+        // user prefix: (3.1.1 return code, 5.0 reason code)
+        let expected: [(String, Int32, Int32)] = [
+            ("allow", 0, 0), ("super", 0, 0), ("no-content", 0, 0), ("deny", 5, 0x87), ("ignore", 5, 0x87), ("fail", 3, 0x88),
+        ]
+        for (prefix, v3, v5) in expected {
+            #expect(try Self.mosquittoConnack(broker, user: "\(prefix)-m3", version: "mqttv311") == v3, "\(prefix) 3.1.1")
+            #expect(try Self.mosquittoConnack(broker, user: "\(prefix)-m5", version: "mqttv5") == v5, "\(prefix) 5.0")
+            #expect(try Self.pahoConnack(broker, user: "\(prefix)-p5", version: "5") == "\(v5)", "\(prefix) paho 5.0")
+            // paho reports a 3.1.1 return code as its 5.0 equivalent (5 → 135, 3 → 136).
+            let v3AsV5 = [0: "0", 5: "135", 3: "136"][Int(v3)]!
+            #expect(try Self.pahoConnack(broker, user: "\(prefix)-p3", version: "3") == v3AsV5, "\(prefix) paho 3.1.1")
+        }
+        // The body the guide's placeholders render, as JSON; the CONNECT's password is sent.
+        let request = try #require(server.requests.first { ($0["body"] as? String ?? "").contains("allow-m3") })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data((request["body"] as! String).utf8)) as? [String: String])
+        #expect(body["username"] == "allow-m3" && body["password"] == "pw" && body["cn"] == "")
+        #expect((request["headers"] as? [String: String])?["content-type"] == "application/json")
+        // One line per refusal says why; no password reaches the log.
+        #expect(broker.process.stderr.contains("could not answer"), "\(broker.process.stderr)")
+        #expect(!broker.process.stderr.contains("\"pw\""))
+    }
+
+    /// Pooled keep-alive connections: many CONNECTs, few TLS handshakes with the backend.
+    @Test func connectionsToTheBackendAreReused() throws {
+        let (folder, server) = try Self.backend()
+        let broker = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: server.port), in: folder)
+        for index in 0..<12 { #expect(try Self.mosquittoConnack(broker, user: "allow-\(index)", version: "mqttv5") == 0) }
+        let ports = Set(server.requests.compactMap { $0["client_port"] as? Int })
+        #expect(server.requests.count == 12)
+        #expect(ports.count <= 2, "each CONNECT opened its own connection: \(ports)")
+    }
+
+    /// verify_peer refuses a backend whose certificate another CA issued (server unavailable);
+    /// verify_none accepts it; a wrong server_name_indication is refused.
+    @Test func backendCertificateIsVerified() throws {
+        let (folder, server) = try Self.backend()
+        let other = try Emqxctl.run(["cert", "gen", "--out", folder.file("other")])
+        #expect(other.status == 0)
+        try FileManager.default.removeItem(atPath: folder.file("etc/certs/cacert.pem"))
+        try FileManager.default.copyItem(atPath: folder.file("other/cacert.pem"), toPath: folder.file("etc/certs/cacert.pem"))
+        let refused = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: server.port), in: folder)
+        #expect(try Self.mosquittoConnack(refused, user: "allow-a", version: "mqttv5") == 0x88)
+        #expect(refused.process.stderr.contains("TLS"), "\(refused.process.stderr)")
+        let unverified = try Self.broker(
+            Self.listeners + "\n"
+                + Self.guideBlock(port: server.port).replacingOccurrences(of: "verify = verify_peer", with: "verify = verify_none"),
+            in: folder)
+        #expect(try Self.mosquittoConnack(unverified, user: "allow-a", version: "mqttv5") == 0)
+        _ = server
+    }
+
+    @Test func wrongServerNameIsRefused() throws {
+        let (folder, server) = try Self.backend()
+        let wrong = try Self.broker(
+            Self.listeners + "\n" + Self.guideBlock(port: server.port, ssl: "server_name_indication = \"auth.example.com\""), in: folder)
+        #expect(try Self.mosquittoConnack(wrong, user: "allow-a", version: "mqttv5") == 0x88)
+        let right = try Self.broker(
+            Self.listeners + "\n" + Self.guideBlock(port: server.port, ssl: "server_name_indication = \"localhost\""), in: folder)
+        #expect(try Self.mosquittoConnack(right, user: "allow-a", version: "mqttv5") == 0)
+    }
+
+    /// A backend that does not answer gives server unavailable within request_timeout, while
+    /// connected clients go on being served; one that is down gives it at once.
+    @Test func slowOrDownBackendGivesServerUnavailableAndTheBrokerStaysResponsive() throws {
+        let (folder, server) = try Self.backend()
+        let broker = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: server.port, timeout: "1s"), in: folder)
+        let subscriber = try Subprocess(
+            "mosquitto_sub",
+            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-u", "allow-sub", "-P", "pw", "-t", "live", "-C", "1", "-W", "15"]
+        ).start()
+        usleep(500_000)
+        let started = Date()
+        let slow = try Subprocess(
+            "mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-u", "slow-1", "-P", "pw", "-t", "t", "-m", "m", "-V", "mqttv5"]
+        ).start()
+        usleep(100_000)
+        #expect(try Self.mosquittoConnack(broker, user: "allow-pub", version: "mqttv5", extra: ["-t", "live"]) == 0)
+        let whileWaiting = Date().timeIntervalSince(started)
+        let slowOutcome = slow.wait(timeout: 10)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(slowOutcome.status == 0x88, "\(slowOutcome)")
+        #expect(elapsed >= 0.9 && elapsed < 3, "server unavailable after \(elapsed) s with request_timeout = 1s")
+        #expect(whileWaiting < 0.9, "a connected client waited \(whileWaiting) s for another's authentication")
+        #expect(subscriber.wait(timeout: 10).stdout.contains("m"))
+        #expect(broker.process.stderr.contains("request_timeout"), "\(broker.process.stderr)")
+
+        let down = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: Loopback.freePort()), in: folder)
+        #expect(try Self.mosquittoConnack(down, user: "allow-a", version: "mqttv311") == 3)
+        #expect(down.process.stderr.contains("connection refused"), "\(down.process.stderr)")
+    }
+}
