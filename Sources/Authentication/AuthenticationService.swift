@@ -119,7 +119,7 @@ package final class AuthenticationService: Sendable {
         }
         let rows = try UserImportFile.read(file, kind: config.bootstrapType == .plain ? .plain : .hash)
         let hash = PasswordHash(config.passwordHash)
-        let users = rows.map { row in StoredUser(row, hash: hash) }
+        let users = rows.map { row in StoredUser(row, hash: hash, existing: try? store.user(row.userID, group: group)) }
         let report = try store.importUsers(users, group: group, override: false)
         if report.skipped > 0 {
             logger.warning("bootstrap_file \(file): \(report.skipped) users already exist with another password; kept")
@@ -129,10 +129,18 @@ package final class AuthenticationService: Sendable {
 }
 
 extension StoredUser {
-    /// A row of a user file as stored: a plain password hashed with `hash` and a fresh salt.
-    package init(_ row: UserImportRow, hash: PasswordHash) {
+    /// A row of a user file as stored: a plain password hashed with `hash` and a fresh salt,
+    /// unless `existing` already holds that password (then its record is kept as it is, so a
+    /// file imported twice changes nothing).
+    package init(_ row: UserImportRow, hash: PasswordHash, existing: StoredUser?) {
         switch row.credential {
         case .password(let password):
+            if let existing, existing.isSuperuser == row.isSuperuser,
+                hash.verify(Array(password.utf8), hash: existing.passwordHash, salt: Array(existing.salt.utf8))
+            {
+                self = existing
+                return
+            }
             let record = hash.record(for: Array(password.utf8))
             self.init(userID: row.userID, passwordHash: record.hash, salt: record.salt, isSuperuser: row.isSuperuser)
         case .hashed(let passwordHash, let salt):

@@ -203,4 +203,171 @@ import Testing
         #expect(try Self.mosquittoConnack(down, user: "allow-a", version: "mqttv311") == 3)
         #expect(down.process.stderr.contains("connection refused"), "\(down.process.stderr)")
     }
+
+    // MARK: Built-in database
+
+    /// The hash settings of each algorithm's listener, matching password_vectors.py.
+    static let algorithms: [(String, String)] = [
+        ("plain", "{ name = plain, salt_position = disable }"), ("md5", "{ name = md5, salt_position = prefix }"),
+        ("sha", "{ name = sha, salt_position = suffix }"), ("sha256", "{ name = sha256, salt_position = prefix }"),
+        ("sha512", "{ name = sha512, salt_position = disable }"), ("bcrypt", "{ name = bcrypt, salt_rounds = 5 }"),
+        ("pbkdf2", "{ name = pbkdf2, mac_fun = sha256, iterations = 1000 }"),
+    ]
+
+    /// One listener per algorithm, each with its own chain and a bootstrap file of EMQX hash
+    /// records computed by Python's hashlib and bcrypt: the right password connects (and
+    /// bcrypt's runs off the event loop), a wrong one gets "bad user name or password", an
+    /// unknown user "not authorized" (every authenticator ignored).
+    @Test func builtInDatabaseChecksEveryHashAlgorithm() throws {
+        let listeners = Self.algorithms.map { name, algorithm in
+            """
+            listeners.tcp.\(name) {
+              bind = "127.0.0.1:0"
+              authentication = [{
+                mechanism = password_based, backend = built_in_database
+                password_hash_algorithm \(algorithm)
+                bootstrap_file = "\(name).csv", bootstrap_type = hash
+              }]
+            }
+            """
+        }.joined(separator: "\n")
+        let broker = try ServeHarness(
+            config: Self.listeners.replacingOccurrences(of: "127.0.0.1:0", with: "127.0.0.1:0") + "\n" + listeners
+        ) {
+            folder in
+            let vectors = try Subprocess("python3", [Self.clients.appendingPathComponent("password_vectors.py").path, folder.path]).run()
+            guard vectors.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(vectors)") }
+        }
+        let ports = try broker.ports(of: Self.algorithms.map { "tcp:\($0.0)" })
+        func connack(_ name: String, user: String, password: String, version: String = "mqttv311") throws -> Int32 {
+            try Subprocess(
+                "mosquitto_pub",
+                ["-h", "127.0.0.1", "-p", "\(ports["tcp:\(name)"]!)", "-u", user, "-P", password, "-t", "t", "-m", "m", "-V", version]
+            ).run(timeout: 20).status
+        }
+        for (name, _) in Self.algorithms {
+            #expect(try connack(name, user: "u-\(name)", password: "right-\(name)") == 0, "\(name): the right password")
+            #expect(try connack(name, user: "u-\(name)", password: "wrong") == 4, "\(name): a wrong password")
+            #expect(try connack(name, user: "u-\(name)", password: "wrong", version: "mqttv5") == 0x86, "\(name): 5.0")
+            #expect(try connack(name, user: "nobody", password: "x") == 5, "\(name): an unknown user")
+        }
+        // Each listener's users are its own chain's (EMQX's user groups).
+        #expect(try connack("md5", user: "u-sha", password: "right-sha") == 5)
+        #expect(!broker.process.stderr.contains("right-"), "a password reached the log")
+    }
+
+    /// The global chain: HTTP first, then the database. A client the backend ignores is
+    /// decided by the database; users added with `emqxctl user add` and a plain CSV bootstrap
+    /// both work, and a user added while serve runs is seen.
+    @Test func chainFallsThroughFromHTTPToTheDatabase() throws {
+        let (folder, server) = try Self.backend()
+        try folder.write("etc/bootstrap.csv", "user_id,password,is_superuser\nignore-csv,\"from csv, quoted\",false\n")
+        let database = """
+            authentication = [
+              \(Self.guideBlock(port: server.port).dropFirst("authentication ".count))
+              { mechanism = password_based, backend = built_in_database, bootstrap_file = "etc/bootstrap.csv" }
+            ]
+            """
+        let broker = try Self.broker(Self.listeners + "\n" + database, in: folder)
+        func connack(_ user: String, _ password: String) throws -> Int32 {
+            try Subprocess(
+                "mosquitto_pub",
+                ["-h", "127.0.0.1", "-p", "\(broker.port)", "-u", user, "-P", password, "-t", "t", "-m", "m", "-V", "mqttv5"]
+            ).run(timeout: 20).status
+        }
+        #expect(try connack("ignore-csv", "from csv, quoted") == 0)
+        #expect(try connack("ignore-csv", "wrong") == 0x86)
+        #expect(try connack("allow-http", "anything") == 0)
+        #expect(try connack("ignore-later", "later-pw") == 0x87)
+        var add = Subprocess(Emqxctl.binary, ["user", "add", "ignore-later"], workingDirectory: broker.folder.path)
+        add.standardInput = Array("later-pw\n".utf8)
+        #expect(try add.run().status == 0)
+        let deadline = Date().addingTimeInterval(5)
+        var status: Int32 = -1
+        while status != 0 && Date() < deadline {
+            status = try connack("ignore-later", "later-pw")
+            if status != 0 { usleep(200_000) }
+        }
+        #expect(status == 0, "a user added while serve runs is not seen")
+        #expect(broker.process.stderr.contains("user database reloaded"), "\(broker.process.stderr)")
+    }
+
+    // MARK: Identity from TLS
+
+    /// mTLS with peer_cert_as_clientid = cn: the client id is the certificate's CN, so a
+    /// second device claiming device1's client id cannot take over its session; a client
+    /// without a certificate is refused instead of falling back to what it claims.
+    @Test func certificateCommonNameIsTheClientID() throws {
+        let folder = try TemporaryDirectory()
+        #expect(try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs"), "--client", "device1"]).status == 0)
+        let config = """
+            listeners.tcp.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default = marked_for_deletion
+            mqtt.peer_cert_as_clientid = cn
+            listeners.ssl.default {
+              bind = "127.0.0.1:0"
+              ssl_options {
+                certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+                verify = verify_peer
+              }
+            }
+            """
+        let broker = try Self.broker(config, in: folder)
+        let outcome = try Subprocess(
+            "python3",
+            [
+                Self.clients.appendingPathComponent("auth_clients.py").path, "identity", "\(broker.port)",
+                folder.file("etc/certs/cacert.pem"),
+            ]
+        ).run(timeout: 60)
+        #expect(outcome.stdout.contains("PASS from-b, taken over by the same certificate (142)"), "\(outcome)")
+        let anonymous = try Subprocess(
+            "mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", "\(broker.port)", "--cafile", "etc/certs/cacert.pem", "-t", "t", "-m", "m", "-i", "device1", "-V",
+                "mqttv311",
+            ],
+            workingDirectory: folder.path
+        ).run(timeout: 20)
+        #expect(anonymous.status == 5, "\(anonymous)")
+        #expect(broker.process.stderr.contains("the client sent no certificate"), "\(broker.process.stderr)")
+    }
+
+    /// emqxctl's psk_identity_as_username: on a PSK handshake the PSK identity is the user name
+    /// the database checks, whatever CONNECT claims.
+    @Test func pskIdentityIsTheUserName() throws {
+        let config = """
+            psk_authentication { enable = true, init_file = "etc/init.psk" }
+            mqtt.psk_identity_as_username = true
+            authentication { mechanism = password_based, backend = built_in_database, bootstrap_file = "etc/users.csv" }
+            listeners.tcp.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default = marked_for_deletion
+            listeners.ssl.default {
+              bind = "127.0.0.1:0"
+              ssl_options {
+                certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+                versions = ["tlsv1.2"], ciphers = "PSK-AES128-GCM-SHA256"
+              }
+            }
+            """
+        let broker = try ServeHarness(config: config) { folder in
+            #expect(try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")]).status == 0)
+            try folder.write("etc/init.psk", "device-1:secret-one\n")
+            try folder.write("etc/users.csv", "user_id,password,is_superuser\ndevice-1,pw-1,false\nother,pw-2,false\n")
+        }
+        func connack(user: String, password: String) throws -> Int32 {
+            try Subprocess(
+                "mosquitto_pub",
+                [
+                    "-h", "127.0.0.1", "-p", "\(broker.port)", "--psk-identity", "device-1", "--psk",
+                    pskClientKey(forRawSecret: "secret-one"),
+                    "--tls-version", "tlsv1.2", "-u", user, "-P", password, "-t", "t", "-m", "m", "-V", "mqttv311",
+                ]
+            ).run(timeout: 20).status
+        }
+        #expect(try connack(user: "anyone", password: "pw-1") == 0, "the PSK identity is the user name")
+        #expect(try connack(user: "other", password: "pw-2") == 4, "CONNECT's user name does not count")
+    }
 }

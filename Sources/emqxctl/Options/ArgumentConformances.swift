@@ -10,6 +10,7 @@ extension CertificateProfile: ExpressibleByArgument {}
 extension ChainVerifier.Purpose: ExpressibleByArgument {}
 
 extension PSKSecretEncoding: ExpressibleByArgument {}
+extension UserImportFile.Kind: ExpressibleByArgument {}
 
 // `--tls-version tlsv1.2`, with EMQX's names.
 extension TLSVersion: ExpressibleByArgument {}

@@ -7,7 +7,8 @@ Usage:
   python3 auth_clients.py identity PORT CAFILE
       With peer_cert_as_clientid = cn: a subscriber with device1's certificate, then a client
       with another certificate claiming the client id "device1" publishes. PASS when the
-      subscriber gets the message and is never disconnected (no takeover).
+      subscriber gets the message and is not disconnected (no takeover), and then a client
+      with device1's certificate and any client id does take the session over.
 Every wait is bounded.
 """
 import queue
@@ -71,10 +72,22 @@ def identity(port, cafile):
     if not lost.empty():
         print(f"FAIL device1 was disconnected ({lost.get()}): taken over", flush=True)
         sys.exit(1)
-    print(f"PASS {payload.decode()}", flush=True)
-    for c in (a, b):
-        c.loop_stop()
-        c.disconnect()
+    # The same certificate with any client id is the same client: it takes the session over.
+    c = client(mqtt.MQTTv5, "something-else", (cafile, f"{folder}/device1-cert.pem", f"{folder}/device1-key.pem"))
+    c_connected = queue.Queue()
+    c.on_connect = lambda cl, ud, flags, rc, props: c_connected.put(rc.value)
+    c.connect("127.0.0.1", port, keepalive=30)
+    c.loop_start()
+    assert c_connected.get(timeout=10) == 0, "device1's second connection was refused"
+    try:
+        reason = lost.get(timeout=10)
+    except queue.Empty:
+        print("FAIL device1's certificate under another client id did not take the session over", flush=True)
+        sys.exit(1)
+    print(f"PASS {payload.decode()}, taken over by the same certificate ({reason})", flush=True)
+    for each in (a, b, c):
+        each.loop_stop()
+        each.disconnect()
 
 
 if sys.argv[1] == "connack":
