@@ -157,6 +157,9 @@ let package = Package(
             name: "BrokerRuntimeTests",
             dependencies: ["BrokerRuntime", "BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
             swiftSettings: strictSwift),
+        .testTarget(
+            name: "AuthenticationTests",
+            dependencies: ["Authentication", "BrokerCore", "CertTools", "ConfigModel", "EmqxTestSupport"], swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(
             name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "Stores", "EmqxTestSupport"], exclude: ["Clients"],
