@@ -102,6 +102,32 @@ extension Preflight {
         }
     }
 
+    /// An outbound `ssl` block's ciphers: each known to the linked OpenSSL, and at least one
+    /// usable with its versions.
+    func checkClientCiphers(_ client: SSLClientConfig, sink: DiagnosticSink) {
+        let names = client.ciphers.value
+        guard !names.isEmpty else { return }
+        let location = client.ciphers.location ?? client.location
+        let keyPath = client.ciphers.keyPath
+        func report(_ code: Diagnostic.Code, _ severity: Diagnostic.Severity, _ message: String, hint: String = "") {
+            sink.report(code, severity, location, keyPath, message, hint: hint)
+        }
+        let versions = Set(client.versions.value)
+        var usable = 0
+        for name in names {
+            guard let suite = catalog.suite(named: name) else {
+                reportMissing(name, report: report)
+                continue
+            }
+            if suite.isTLS13 ? versions.contains(.tlsv1_3) : !versions.subtracting([.tlsv1_3]).isEmpty { usable += 1 }
+        }
+        if usable == 0 {
+            report(
+                .cipherNoneUsable, .error, "no cipher here can be used with versions \(client.versions.value.map(\.rawValue))",
+                hint: "add suites for the versions listed, or leave ciphers out for OpenSSL's defaults")
+        }
+    }
+
     private func reportMissing(_ name: String, report: (Diagnostic.Code, Diagnostic.Severity, String, String) -> Void) {
         if let suite = catalog.suite(standardName: name) {
             report(

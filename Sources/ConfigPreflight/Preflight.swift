@@ -245,6 +245,32 @@ public struct Preflight: Sendable {
             )
         }
         if let certificate, let certfile = client.certfile { checkValidity(certificate, file: certfile, sink: sink) }
+        if let certfile = client.certfile, let chain = context.certificates(certfile), chain.count > 1 {
+            for (child, parent) in zip(chain, chain.dropFirst()) where !child.isIssued(by: parent) {
+                sink.report(
+                    .chainInvalid, .error, certfile.location, certfile.keyPath,
+                    "in \(certfile.value), \(child.subject) is followed by \(parent.subject), which did not issue it",
+                    hint: "order the file leaf first, then each issuer")
+                break
+            }
+        }
+        if let sni = client.serverNameIndication, sni != "disable", !Self.isHostName(sni) {
+            sink.report(
+                .invalidValue, .error, client.location, "\(client.keyPath).server_name_indication",
+                "\"\(sni)\" is not a host name a server can answer to (no scheme, port, path or IP address)",
+                hint: "write the name in the server's certificate, such as auth.example.com, or disable")
+        }
+        checkClientCiphers(client, sink: sink)
+    }
+
+    /// A DNS name for SNI: letters, digits, hyphens and dots, not an IP address (RFC 6066 §3).
+    static func isHostName(_ name: String) -> Bool {
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard !name.isEmpty, name.count <= 253, !labels.allSatisfy({ Int($0) != nil }) else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy { $0.isASCIIHostCharacter }
+        }
     }
 
     private func checkPSK(_ config: BrokerConfig, sink: DiagnosticSink) {
@@ -273,5 +299,12 @@ public struct Preflight: Sendable {
     /// A file's permission bits, nil when it does not exist.
     static func mode(of path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+    }
+}
+
+extension Unicode.Scalar {
+    /// A letter, digit or hyphen (a DNS label's characters).
+    fileprivate var isASCIIHostCharacter: Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) || self == "-"
     }
 }

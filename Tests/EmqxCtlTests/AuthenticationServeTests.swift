@@ -202,6 +202,9 @@ import Testing
         let down = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: Loopback.freePort()), in: folder)
         #expect(try Self.mosquittoConnack(down, user: "allow-a", version: "mqttv311") == 3)
         #expect(down.process.stderr.contains("connection refused"), "\(down.process.stderr)")
+        usleep(300_000)
+        #expect(down.process.isRunning, "serve stopped: \(down.process.stderr)")
+        #expect(broker.process.isRunning, "serve stopped: \(broker.process.stderr)")
     }
 
     // MARK: Built-in database
@@ -369,5 +372,35 @@ import Testing
         }
         #expect(try connack(user: "anyone", password: "pw-1") == 0, "the PSK identity is the user name")
         #expect(try connack(user: "other", password: "pw-2") == 4, "CONNECT's user name does not count")
+    }
+
+    // MARK: config check
+
+    /// config check reads the client ssl block as preflight does, and --probe asks the
+    /// backend once over the same TLS client: reached, or why not.
+    @Test func configCheckProbesTheBackend() throws {
+        let (folder, server) = try Self.backend()
+        try folder.write("emqx.conf", Self.listeners + "\n" + Self.guideBlock(port: server.port))
+        let reached = try Emqxctl.run(["config", "check", "--probe", "emqx.conf"], in: folder.path)
+        #expect(reached.status == 0, "\(reached)")
+        #expect(reached.stdout.contains("note[probe-authentication]") && reached.stdout.contains("verify_peer"), "\(reached)")
+        #expect(server.requests.contains { ($0["body"] as? String ?? "").contains("emqxctl-probe") })
+        // A server name the certificate does not have: the probe says the handshake failed.
+        try folder.write(
+            "wrong.conf", Self.listeners + "\n" + Self.guideBlock(port: server.port, ssl: "server_name_indication = \"auth.example.com\""))
+        let refused = try Emqxctl.run(["config", "check", "--probe", "wrong.conf"], in: folder.path)
+        #expect(refused.status == 2, "\(refused)")
+        #expect(refused.stdout.contains("error[probe-authentication]") && refused.stdout.contains("TLS"), "\(refused)")
+        // Without --probe nothing goes on the network; a bad SNI value and a key that is not
+        // the certificate's are found from the files.
+        try folder.write(
+            "bad.conf",
+            Self.listeners + "\n"
+                + Self.guideBlock(port: server.port, ssl: "server_name_indication = \"https://auth:8443\"").replacingOccurrences(
+                    of: "etc/certs/client-key.pem", with: "etc/certs/device1-key.pem"))
+        let bad = try Emqxctl.run(["config", "check", "bad.conf"], in: folder.path)
+        #expect(bad.status == 2)
+        #expect(bad.stdout.contains("error[key-mismatch]: authentication.1.ssl.keyfile"), "\(bad)")
+        #expect(bad.stdout.contains("error[invalid-value]: authentication.1.ssl.server_name_indication"), "\(bad)")
     }
 }

@@ -157,7 +157,7 @@ final class HTTPConnectionPool: Sendable {
             .connect(host: endpoint.host, port: endpoint.port)
             .flatMapError { error in
                 self.eventLoop.makeFailedFuture(
-                    HTTPPoolError("cannot connect to \(endpoint.host):\(endpoint.port): \(HTTPPoolError.plain(error))"))
+                    HTTPPoolError("cannot connect: \(HTTPPoolError.plain(error))"))
             }
             .flatMap { channel in
                 guard endpoint.tls != nil else {
@@ -249,6 +249,14 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         current?.promise.fail(HTTPPoolError("the server closed the connection before the response ended"))
         current = nil
         context.fireChannelInactive()
+    }
+
+    /// A channel that never connected, or closed: nothing may be left waiting.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        ready?.fail(HTTPPoolError("the connection closed before the TLS handshake completed"))
+        ready = nil
+        current?.promise.fail(HTTPPoolError("the connection closed before the response ended"))
+        current = nil
     }
 
     private func fail(_ error: HTTPPoolError, context: ChannelHandlerContext) {

@@ -67,6 +67,8 @@ extension Diagnostic.Code {
     /// `config check --probe`: what the OCSP responder and the CRL distribution points said.
     public static let probeOCSP: Self = "probe-ocsp"
     public static let probeCRL: Self = "probe-crl"
+    /// `config check --probe` on an HTTP authentication backend: one real request.
+    public static let probeAuthentication: Self = "probe-authentication"
 
     // MARK: PSK
     /// An authenticator that is malformed, duplicated, or one serve cannot run.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Authentication
 import ConfigModel
 import ConfigPreflight
 import Foundation
@@ -48,7 +49,7 @@ extension EmqxCtl.Config {
         @Flag(name: .customLong("quiet"), help: "Print only errors and warnings, not notes.")
         var quiet = false
 
-        @Flag(help: "Also fetch the first OCSP response and the CRLs, as serve would.")
+        @Flag(help: "Also fetch the first OCSP response and the CRLs, and ask each HTTP authentication backend once, as serve would.")
         var probe = false
 
         @Option(help: ArgumentHelp("The PSK store serve would open (its mode is checked with psk_authentication on).", valueName: "path"))
@@ -63,7 +64,10 @@ extension EmqxCtl.Config {
                 let preflight = checks.check(config)
                 diagnostics += preflight.diagnostics
                 diagnostics += InitFileCheck.run(config)
-                if probe { diagnostics += RevocationProbe().run(config, material: preflight.material) }
+                if probe {
+                    diagnostics += RevocationProbe().run(config, material: preflight.material)
+                    diagnostics += AuthenticationProbe().run(config)
+                }
             }
             if quiet { diagnostics.removeAll { $0.severity == .note } }
             switch format {
