@@ -33,10 +33,11 @@ final class BenchClientHandler: ChannelInboundHandler {
         self.context = context
         state.channels.append(context.channel)
         let mode = state.options.mode.rawValue
-        send(
-            .connect(
-                ConnectPacket(
-                    protocolVersion: state.options.version, clientIdentifier: "bench-\(mode)-\(getpid())-\(index)", keepAlive: 300)))
+        var connect = ConnectPacket(
+            protocolVersion: state.options.version, clientIdentifier: "bench-\(mode)-\(getpid())-\(index)", keepAlive: 300)
+        connect.username = state.options.username
+        connect.password = state.options.password
+        send(.connect(connect))
         context.flush()
         // Every client ends by the deadline (plus a grace second), whatever the broker does.
         let channel = context.channel

@@ -33,6 +33,9 @@ public struct BenchOptions: Sendable {
     public var version = ProtocolVersion.v5
     /// MQTT over TLS with these settings; nil is plain TCP.
     public var tls: TLSClientOptions?
+    /// Sent in every CONNECT, for brokers that authenticate.
+    public var username: String?
+    public var password: [UInt8]?
 
     public init(mode: Mode) { self.mode = mode }
 }

@@ -52,6 +52,12 @@ struct BenchCommonOptions: ParsableArguments {
 
     @OptionGroup(title: "TLS") var tls: BenchTLSOptions
 
+    @Option(help: "The user name every CONNECT carries.")
+    var username: String?
+
+    @Option(help: ArgumentHelp("The environment variable that holds the password every CONNECT carries.", valueName: "name"))
+    var passwordEnv: String?
+
     func validate() throws {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be between 1 and 3600 seconds") }
         guard mqttVersion == 3 || mqttVersion == 5 else { throw ValidationError("--mqtt-version is 3 or 5") }
@@ -64,6 +70,13 @@ struct BenchCommonOptions: ParsableArguments {
         options.duration = duration
         options.version = mqttVersion == 5 ? .v5 : .v3_1_1
         options.tls = try tls.options(host: host)
+        options.username = username
+        if let passwordEnv {
+            guard let password = ProcessInfo.processInfo.environment[passwordEnv] else {
+                throw ValidationError("--password-env \(passwordEnv): no such environment variable")
+            }
+            options.password = Array(password.utf8)
+        }
         return options
     }
 }
