@@ -16,7 +16,7 @@ import Testing
         try #require(generated.status == 0, "\(generated)")
     }
 
-    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "emqx"])
+    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "authentication", "emqx"])
     func everyExampleChecksClean(_ name: String) throws {
         try FileManager.default.copyItem(at: Self.examples, to: URL(fileURLWithPath: folder.file("examples")))
         let outcome = try Emqxctl.run(["config", "check", "examples/\(name).conf"], in: folder.path)
@@ -25,7 +25,7 @@ import Testing
     }
 
     /// What `config show` prints of an example checks exactly as the example does.
-    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "emqx"])
+    @Test(arguments: ["ssl-default", "verify-peer", "psk", "ocsp", "crl", "authentication", "emqx"])
     func everyExampleRoundTripsThroughShow(_ name: String) throws {
         try FileManager.default.copyItem(at: Self.examples, to: URL(fileURLWithPath: folder.file("examples")))
         func problems(_ file: String) throws -> [String] {
