@@ -145,6 +145,44 @@ import Testing
         #expect(ports.count <= 2, "each CONNECT opened its own connection: \(ports)")
     }
 
+    /// A kept-alive connection the backend dropped unanswered is retried once on a new
+    /// connection, so the client never sees it (pool_size 1 makes the second CONNECT reuse it).
+    @Test func aDroppedKeepAliveConnectionIsRetriedOnce() throws {
+        let (folder, server) = try Self.backend()
+        let config = Self.guideBlock(port: server.port).replacingOccurrences(of: "method = post", with: "method = post\n  pool_size = 1")
+        let broker = try Self.broker(Self.listeners + "\n" + config, in: folder)
+        for index in 0..<3 {
+            #expect(try Self.mosquittoConnack(broker, user: "stale-\(index)", version: "mqttv5") == 0, "CONNECT \(index)")
+        }
+        #expect(Set(server.requests.compactMap { $0["client_port"] as? Int }).count == 3, "each retry is a new connection")
+    }
+
+    /// enable_authn per listener: false lets everyone in without asking the chain;
+    /// quick_deny_anonymous refuses a CONNECT without a user name before asking it.
+    @Test func enableAuthnPerListener() throws {
+        let (folder, server) = try Self.backend()
+        let config = """
+            listeners.tcp.default { bind = "127.0.0.1:0", enable_authn = false }
+            listeners.tcp.quick { bind = "127.0.0.1:0", enable_authn = quick_deny_anonymous }
+            listeners.ssl.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default = marked_for_deletion
+            \(Self.guideBlock(port: server.port))
+            """
+        let broker = try Self.broker(config, in: folder)
+        let ports = try broker.ports(of: ["tcp:default", "tcp:quick"])
+        func connack(_ port: UInt16, _ extra: [String]) throws -> Int32 {
+            try Subprocess("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(port)", "-t", "t", "-m", "m", "-V", "mqttv5"] + extra).run(
+                timeout: 20
+            )
+            .status
+        }
+        #expect(try connack(ports["tcp:default"]!, ["-u", "deny-1", "-P", "x"]) == 0)
+        #expect(try connack(ports["tcp:quick"]!, []) == 0x87)
+        #expect(try connack(ports["tcp:quick"]!, ["-u", "allow-1", "-P", "x"]) == 0)
+        #expect(server.requests.count == 1, "only the named client on the quick listener was asked")
+    }
+
     /// verify_peer refuses a backend whose certificate another CA issued (server unavailable);
     /// verify_none accepts it; a wrong server_name_indication is refused.
     @Test func backendCertificateIsVerified() throws {

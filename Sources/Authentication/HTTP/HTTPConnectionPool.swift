@@ -53,25 +53,49 @@ final class HTTPConnectionPool: Sendable {
             let deadline = self.eventLoop.scheduleTask(in: timeout) {
                 promise.fail(HTTPPoolError("no answer within \(timeout.nanoseconds / 1_000_000) ms (request_timeout)"))
             }
-            self.lease().whenComplete { result in
-                switch result {
-                case .failure(let error):
-                    promise.fail(error)
-                case .success(let channel):
-                    promise.futureResult.whenComplete { outcome in
-                        if case .success = outcome, channel.isActive { self.release(channel) } else { self.discard(channel) }
+            let request = PendingRequest()
+            promise.futureResult.whenComplete { _ in request.settled = true }
+            self.attempt(head, body: body, promise: promise, request: request, retryIfStale: true)
+            promise.futureResult.whenComplete { _ in deadline.cancel() }
+            return promise.futureResult
+        }
+    }
+
+    /// Sends on a leased connection. A kept-alive connection the server closed while it sat
+    /// idle fails before any response arrives; the request then goes once more on a new one
+    /// (as EMQX's client retries a closed connection), which is safe because the server never
+    /// saw it.
+    private func attempt(
+        _ head: HTTPRequestHead, body: [UInt8], promise: EventLoopPromise<Response>, request: PendingRequest, retryIfStale: Bool
+    ) {
+        lease().whenComplete { result in
+            switch result {
+            case .failure(let error):
+                promise.fail(error)
+            case .success(let (channel, reused)):
+                // A request timed out mid-flight: its connection cannot carry another.
+                promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+                let exchange = self.eventLoop.makePromise(of: Response.self)
+                exchange.futureResult.whenComplete { outcome in
+                    switch outcome {
+                    case .success(let response):
+                        if channel.isActive { self.release(channel) } else { self.discard(channel) }
+                        promise.succeed(response)
+                    case .failure(let error as HTTPPoolError) where error.beforeResponse && reused && retryIfStale && !request.settled:
+                        self.discard(channel)
+                        self.attempt(head, body: body, promise: promise, request: request, retryIfStale: false)
+                    case .failure(let error):
+                        self.discard(channel)
+                        promise.fail(error)
                     }
-                    let exchange = HTTPExchange(head: head, body: body, promise: promise)
-                    channel.pipeline.handler(type: HTTPExchangeHandler.self).whenComplete {
-                        switch $0 {
-                        case .success(let handler): handler.start(exchange, on: channel)
-                        case .failure(let error): promise.fail(error)
-                        }
+                }
+                channel.pipeline.handler(type: HTTPExchangeHandler.self).whenComplete {
+                    switch $0 {
+                    case .success(let handler): handler.start(HTTPExchange(head: head, body: body, promise: exchange), on: channel)
+                    case .failure(let error): exchange.fail(error)
                     }
                 }
             }
-            promise.futureResult.whenComplete { _ in deadline.cancel() }
-            return promise.futureResult
         }
     }
 
@@ -87,19 +111,20 @@ final class HTTPConnectionPool: Sendable {
 
     // MARK: Leasing (on the loop)
 
-    private func lease() -> EventLoopFuture<any Channel> {
+    /// A connection, and whether it carried a request before.
+    private func lease() -> EventLoopFuture<(any Channel, reused: Bool)> {
         if state.value.closed { return eventLoop.makeFailedFuture(HTTPPoolError("the broker is stopping")) }
         while let channel = state.value.idle.popLast() {
-            if channel.isActive { return eventLoop.makeSucceededFuture(channel) }
+            if channel.isActive { return eventLoop.makeSucceededFuture((channel, true)) }
             state.value.open -= 1
         }
         guard state.value.open < size else {
             let promise = eventLoop.makePromise(of: (any Channel).self)
             state.value.waiting.append(promise)
-            return promise.futureResult
+            return promise.futureResult.map { ($0, true) }
         }
         state.value.open += 1
-        return connect().flatMapErrorThrowing { error in
+        return connect().map { ($0, false) }.flatMapErrorThrowing { error in
             self.state.value.open -= 1
             self.wakeWaiter()
             throw error
@@ -176,6 +201,11 @@ final class HTTPConnectionPool: Sendable {
     }
 }
 
+/// Whether a request was answered or timed out; only touched on the pool's loop.
+private final class PendingRequest: @unchecked Sendable {
+    var settled = false
+}
+
 /// One request in flight on a connection.
 struct HTTPExchange {
     let head: HTTPRequestHead
@@ -240,13 +270,13 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(HTTPPoolError(HTTPPoolError.plain(error)), context: context)
+        fail(HTTPPoolError(HTTPPoolError.plain(error), beforeResponse: current != nil && status == 0), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         ready?.fail(HTTPPoolError("the server closed the connection during the TLS handshake"))
         ready = nil
-        current?.promise.fail(HTTPPoolError("the server closed the connection before the response ended"))
+        current?.promise.fail(HTTPPoolError("the server closed the connection before the response ended", beforeResponse: status == 0))
         current = nil
         context.fireChannelInactive()
     }
@@ -271,7 +301,14 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
 /// Why a request to the backend failed, in words for a log line.
 struct HTTPPoolError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// The connection failed before any of the response arrived (a kept-alive connection the
+    /// server had closed): the request may go again on another.
+    let beforeResponse: Bool
+
+    init(_ description: String, beforeResponse: Bool = false) {
+        self.description = description
+        self.beforeResponse = beforeResponse
+    }
 
     static func plain(_ error: any Error) -> String {
         switch error {

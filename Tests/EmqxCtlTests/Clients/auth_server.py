@@ -3,7 +3,8 @@
 
 The user name decides the answer: allow-* -> {"result":"allow"}, super-* -> allow with
 is_superuser, deny-* -> {"result":"deny"}, ignore-* -> {"result":"ignore"}, fail-* -> 500,
-slow-* -> no answer for 30 s, no-content-* -> 204. Every request is appended to the log file as
+slow-* -> no answer for 30 s, no-content-* -> 204, stale-* -> allow, and then the next request on
+that connection is closed unanswered (a keep-alive connection the server dropped). Every request is appended to the log file as
 one JSON line (method, path, headers, body). With --cert, it serves TLS; with --cafile it also
 requires a client certificate from that CA. Prints the bound port, then serves until killed.
 """
@@ -34,6 +35,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def answer(self):
+        if getattr(self, "drop_next", False):
+            self.close_connection = True
+            return
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
@@ -45,9 +49,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(30)
         if user.startswith("fail-"):
             return self.reply(500, {"error": "down"})
+        if user.startswith("stale-"):
+            self.drop_next = True
         if user.startswith("no-content-"):
             return self.reply(204, None)
-        result = {"allow": "allow", "super": "allow", "deny": "deny"}.get(user.split("-")[0], "ignore")
+        result = {"allow": "allow", "super": "allow", "deny": "deny", "stale": "allow"}.get(user.split("-")[0], "ignore")
         reply = {"result": result}
         if user.startswith("super-"):
             reply["is_superuser"] = True
