@@ -31,6 +31,7 @@ let package = Package(
         // For the fuzz package in FuzzTesting/, which drives the parsers from outside.
         .library(name: "ConfigModel", targets: ["ConfigModel"]),
         .library(name: "MQTTCore", targets: ["MQTTCore"]),
+        .library(name: "Stores", targets: ["Stores"]),
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.

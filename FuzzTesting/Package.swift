@@ -20,6 +20,10 @@ let package = Package(
             dependencies: ["CFuzzerDriver", .product(name: "ConfigModel", package: "emqxctl")]
         ),
         .executableTarget(
+            name: "FuzzUserImportFile",
+            dependencies: ["CFuzzerDriver", .product(name: "Stores", package: "emqxctl")]
+        ),
+        .executableTarget(
             name: "FuzzMQTTDecoder",
             dependencies: [
                 "CFuzzerDriver", .product(name: "MQTTCore", package: "emqxctl"),

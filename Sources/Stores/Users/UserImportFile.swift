@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One user read from an EMQX bootstrap or export file, before hashing.
 public struct UserImportRow: Sendable, Equatable {
@@ -37,9 +37,22 @@ public enum UserImportFile {
             throw StoreError(.fileSystem, "cannot read the file", path: path)
         }
         switch (path as NSString).pathExtension.lowercased() {
-        case "csv": return try parseCSV(String(decoding: data, as: UTF8.self), kind: kind, path: path)
-        case "json": return try parseJSON(data, kind: kind, path: path)
+        case "csv": return try parse(data, format: .csv, kind: kind, path: path)
+        case "json": return try parse(data, format: .json, kind: kind, path: path)
         default: throw StoreError(.invalidLine, "unknown file format: name the file .csv or .json, as EMQX requires", path: path)
+        }
+    }
+
+    public enum Format: Sendable {
+        case csv
+        case json
+    }
+
+    /// Parses a file's contents; `path` names it in errors.
+    public static func parse(_ data: Data, format: Format, kind: Kind, path: String) throws -> [UserImportRow] {
+        switch format {
+        case .csv: try parseCSV(String(decoding: data, as: UTF8.self), kind: kind, path: path)
+        case .json: try parseJSON(data, kind: kind, path: path)
         }
     }
 
