@@ -18,6 +18,8 @@ public struct Preflight: Sendable {
     public var catalog: CipherSuiteCatalog
     /// The PSK store `serve` would open (`--psk-db`), checked when psk_authentication is on.
     public var pskStore: String?
+    /// The user store `serve` would open, checked when a chain has a built_in_database.
+    public var userStore: String?
 
     public init(
         environment: [String: String],
@@ -57,6 +59,7 @@ public struct Preflight: Sendable {
             checkClient(client, sink: sink)
         }
         checkPSK(config, sink: sink)
+        checkUserStore(config, sink: sink)
         return PreflightReport(diagnostics: sink.diagnostics, material: material)
     }
 
@@ -292,6 +295,23 @@ public struct Preflight: Sendable {
             sink.report(
                 .pskFileMode, .error, psk.location, "psk_authentication",
                 "the PSK store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
+                hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
+        }
+    }
+
+    /// The user store holds password hashes: the owner's alone, as the PSK store.
+    private func checkUserStore(_ config: BrokerConfig, sink: DiagnosticSink) {
+        let chains = [config.authentication] + config.servedListeners.map(\.authentication)
+        guard let store = userStore,
+            let database = chains.joined().first(where: {
+                if case .builtInDatabase = $0.backend { $0.enable } else { false }
+            })
+        else { return }
+        for file in [store, store + "-wal", store + "-shm"] {
+            guard let mode = Self.mode(of: paths.absolute(file)), mode & 0o077 != 0 else { continue }
+            sink.report(
+                .storeFileMode, .error, database.location, database.keyPath,
+                "the user store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
                 hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
         }
     }

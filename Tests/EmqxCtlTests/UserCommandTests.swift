@@ -74,4 +74,16 @@ import Testing
         let ids = try UserStore.open(path: folder.file("data/users.db"), create: false).list(group: "mqtt:global").map(\.userID)
         #expect(ids == ["a", "b", "e"], "nothing of bad.csv was written")
     }
+
+    /// config check (and serve, which runs it) refuses a user store others can read.
+    @Test func aUserStoreOthersCanReadIsAnError() throws {
+        #expect(try run(["add", "alice"], stdin: "alice-pw\n").status == 0)
+        _ = try folder.write(
+            "emqx.conf",
+            "listeners.ssl.default = marked_for_deletion\nauthentication { mechanism = password_based, backend = built_in_database }\n")
+        #expect(try Emqxctl.run(["config", "check", "emqx.conf"], in: folder.path).status == 0)
+        #expect(chmod(folder.file("data/users.db"), 0o644) == 0)
+        let check = try Emqxctl.run(["config", "check", "emqx.conf"], in: folder.path)
+        #expect(check.status == 2 && check.stdout.contains("error[store-file-mode]"), "\(check)")
+    }
 }

@@ -4,6 +4,7 @@ package import ConfigModel
 package import Logging
 package import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// `backend = http` (EMQX's emqx_authn_http): one request per CONNECT over pooled keep-alive
 /// connections, on our TLS client for https. Every failure (refused, TLS refused, no answer
@@ -17,6 +18,8 @@ package final class HTTPAuthenticator: Authenticator {
     private let pool: HTTPConnectionPool
     private let logger: Logger
     private let timeout: TimeAmount
+    /// Whether the warning about what serve does not apply of an answer was logged.
+    private let warned = Atomic(false)
 
     /// `tls` is the client context of the `ssl` block (nil for http://).
     package init(config: HTTPAuthenticatorConfig, url: BackendURL, tls: TLSContext?, eventLoop: any EventLoop, logger: Logger) {

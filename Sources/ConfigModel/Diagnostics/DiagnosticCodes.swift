@@ -77,6 +77,8 @@ extension Diagnostic.Code {
     public static let placeholderUnknown: Self = "placeholder-unknown"
     /// A password hash algorithm EMQX accepts in config and then fails on, or clamps.
     public static let passwordHashInvalid: Self = "password-hash-invalid"
+    /// The user store (password hashes) open to others than its owner.
+    public static let storeFileMode: Self = "store-file-mode"
     /// An authentication backend's URL that cannot be requested.
     public static let authenticationURL: Self = "authentication-url"
     public static let pskChunkSize: Self = "psk-chunk-size"

@@ -75,6 +75,7 @@ extension EmqxCtl {
             var diagnostics = loaded.diagnostics
             var checks = Preflight(environment: environment)
             checks.pskStore = pskDB
+            checks.userStore = userDB
             let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
             diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }

@@ -55,12 +55,16 @@ extension EmqxCtl.Config {
         @Option(help: ArgumentHelp("The PSK store serve would open (its mode is checked with psk_authentication on).", valueName: "path"))
         var pskDB = "data/psk.db"
 
+        @Option(help: ArgumentHelp("The user store serve would open (its mode is checked with a built_in_database).", valueName: "path"))
+        var userDB = "data/users.db"
+
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
             if let config = loaded.config, !loaded.hasSyntaxErrors {
                 var checks = Preflight(environment: options.environment)
                 checks.pskStore = pskDB
+                checks.userStore = userDB
                 let preflight = checks.check(config)
                 diagnostics += preflight.diagnostics
                 diagnostics += InitFileCheck.run(config)
