@@ -71,7 +71,7 @@ public struct AuthenticationProbe: Sendable {
 
     private static func describe(_ answer: AuthenticatorAnswer) -> String {
         switch answer {
-        case .allow(let superuser): superuser ? "allow, as a superuser" : "allow"
+        case .allow(let superuser, _): superuser ? "allow, as a superuser" : "allow"
         case .deny: "deny"
         case .ignore: "ignore (or not a 200/204 answer)"
         case .unavailable(let reason): reason

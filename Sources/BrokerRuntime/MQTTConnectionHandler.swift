@@ -2,6 +2,7 @@ import Authentication
 import BrokerCore
 import BrokerTLS
 import ConfigModel
+import Foundation
 import Logging
 import MQTTCore
 import NIOCore
@@ -184,8 +185,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         authenticating = false
         guard !closed, let context else { return }
         switch result {
-        case .success(.allowed(let isSuperuser, _)):
+        case .success(.allowed(let isSuperuser, _, let expiresAt)):
             accept(packet, from: id, isSuperuser: isSuperuser)
+            if let expiresAt, clientID != nil { expire(at: expiresAt, context: context) }
         case .success(.refused(let failure, let why)):
             refuseConnect(failure.reasonCode, why: why, client: packet.clientIdentifier)
         case .success(.ask), .failure:
@@ -200,6 +202,19 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             protocolViolation(error)
         }
         driver.flush()
+    }
+
+    /// An HTTP backend's `expire_at`: the connection ends then, with DISCONNECT 0x87 (not
+    /// authorized) for 5.0 clients, as EMQX ends it.
+    private func expire(at seconds: Int64, context: ChannelHandlerContext) {
+        let delay = TimeAmount.milliseconds(max(0, seconds * 1000 - Int64(Date().timeIntervalSince1970 * 1000)))
+        let handler = NIOLoopBound(WeakReference(self), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: delay) {
+            guard let handler = handler.value.object, !handler.closed else { return }
+            handler.listener.log(
+                .info, "the authentication backend's expire_at has passed; closing", peer: handler.peer, client: handler.clientID)
+            handler.close(reason: .notAuthorized)
+        }
     }
 
     /// CONNACK with `reason` (3.1.1's return code for it), then close; one log line says why.

@@ -38,13 +38,18 @@ import Testing
         }
     }
 
-    /// An expire_at in the past, or not a whole number, refuses the credentials (0x86).
+    /// An expire_at in the past, not a whole number, or in milliseconds refuses the credentials
+    /// (0x86); one in the future ends the connection then.
     @Test func expireAt() {
         #expect(Self.answer(200, "application/json", #"{"result":"allow","expire_at":1000}"#) == .deny(.badUserNameOrPassword))
         #expect(Self.answer(200, "application/json", #"{"result":"allow","expire_at":"soon"}"#) == .deny(.badUserNameOrPassword))
+        #expect(Self.answer(200, "application/json", #"{"result":"allow","expire_at":4102444800000}"#) == .deny(.badUserNameOrPassword))
         let (answer, warning) = HTTPAuthResponse.interpret(
             status: 200, contentType: "application/json", body: Array(#"{"result":"allow","expire_at":4102444800}"#.utf8))
-        #expect(answer == .allow(isSuperuser: false))
-        #expect(warning?.contains("expire_at") == true)
+        #expect(answer == .allow(isSuperuser: false, expiresAt: 4_102_444_800))
+        #expect(warning == nil)
+        let (_, aclWarning) = HTTPAuthResponse.interpret(
+            status: 200, contentType: "application/json", body: Array(#"{"result":"allow","acl":[]}"#.utf8))
+        #expect(aclWarning?.contains("acl") == true)
     }
 }

@@ -145,6 +145,19 @@ import Testing
         #expect(ports.count <= 2, "each CONNECT opened its own connection: \(ports)")
     }
 
+    /// A future expire_at from the backend ends the connection then, with DISCONNECT 0x87.
+    @Test func expireAtEndsTheConnection() throws {
+        let (folder, server) = try Self.backend()
+        let broker = try Self.broker(Self.listeners + "\n" + Self.guideBlock(port: server.port), in: folder)
+        let outcome = try Subprocess(
+            "python3", [Self.clients.appendingPathComponent("auth_clients.py").path, "expire", "\(broker.port)", "expire-1"]
+        ).run(timeout: 30)
+        let parts = outcome.stdout.split(separator: " ")
+        #expect(parts.first == "135", "\(outcome)")
+        #expect((parts.last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0) >= 0.9, "\(outcome)")
+        #expect(broker.process.stderr.contains("expire_at has passed"), "\(broker.process.stderr)")
+    }
+
     /// A kept-alive connection the backend dropped unanswered is retried once on a new
     /// connection, so the client never sees it (pool_size 1 makes the second CONNECT reuse it).
     @Test func aDroppedKeepAliveConnectionIsRetriedOnce() throws {

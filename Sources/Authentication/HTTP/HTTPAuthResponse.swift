@@ -7,7 +7,7 @@ import Foundation
 /// server unavailable when nothing else accepts the client.
 package enum HTTPAuthResponse {
     /// The answer, and a warning for the log when the body asks for something serve does not
-    /// do (`expire_at`, `acl`).
+    /// do yet (`acl`).
     package static func interpret(status: Int, contentType: String?, body: [UInt8]) -> (AuthenticatorAnswer, warning: String?) {
         switch status {
         case 204:
@@ -34,19 +34,20 @@ package enum HTTPAuthResponse {
     private static func decide(_ fields: [String: Any]) -> (AuthenticatorAnswer, warning: String?) {
         switch fields["result"] as? String {
         case "allow":
-            if let expireAt = fields["expire_at"] {
-                guard let seconds = (expireAt as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }),
-                    Double(seconds) > Date().timeIntervalSince1970
+            var expiresAt: Int64?
+            if let value = fields["expire_at"] {
+                // Unix seconds in the future; a number that large in seconds is really
+                // milliseconds (EMQX's check: at most now in ms / 2).
+                let now = Date().timeIntervalSince1970
+                guard let seconds = (value as? NSNumber).flatMap({ Int64(exactly: $0.doubleValue) }), Double(seconds) > now,
+                    Double(seconds) <= now * 1000 / 2
                 else { return (.deny(.badUserNameOrPassword), nil) }
+                expiresAt = seconds
             }
-            var ignored: [String] = []
-            if fields["expire_at"] != nil { ignored.append("expire_at") }
-            if fields["acl"] != nil { ignored.append("acl") }
             let warning =
-                ignored.isEmpty
-                ? nil
-                : "the backend's \(ignored.joined(separator: " and ")) is not applied by serve: the client stays connected and its topics are not limited by it"
-            return (.allow(isSuperuser: isTrue(fields["is_superuser"])), warning)
+                fields["acl"] == nil
+                ? nil : "the backend's acl rules are not applied by serve yet: the client's topics are not limited by them"
+            return (.allow(isSuperuser: isTrue(fields["is_superuser"]), expiresAt: expiresAt), warning)
         case "deny":
             return (.deny(.notAuthorized), nil)
         default:

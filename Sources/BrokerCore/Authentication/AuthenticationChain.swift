@@ -3,8 +3,9 @@ package import MQTTCore
 
 /// One authenticator's answer to a CONNECT (EMQX's `client.authenticate` results).
 package enum AuthenticatorAnswer: Sendable, Equatable {
-    /// The credentials are good; `isSuperuser` is carried to authorization.
-    case allow(isSuperuser: Bool)
+    /// The credentials are good; `isSuperuser` is carried to authorization. With `expiresAt`
+    /// (Unix seconds, an HTTP backend's `expire_at`), the connection ends then.
+    case allow(isSuperuser: Bool, expiresAt: Int64? = nil)
     /// The credentials are refused: the chain stops here.
     case deny(AuthenticationFailure)
     /// Not this authenticator's client (no such user, `result: ignore`): ask the next.
@@ -47,7 +48,7 @@ package struct AuthenticationChain: Sendable {
     package enum Step: Sendable, Equatable {
         /// Ask the authenticator at this index, then call `record`.
         case ask(Int)
-        case allowed(isSuperuser: Bool, anonymous: Bool)
+        case allowed(isSuperuser: Bool, anonymous: Bool, expiresAt: Int64? = nil)
         /// `why` is one line for the log.
         case refused(AuthenticationFailure, why: String)
     }
@@ -76,8 +77,8 @@ package struct AuthenticationChain: Sendable {
         precondition(next < count, "record called after the chain decided")
         next += 1
         switch answer {
-        case .allow(let isSuperuser):
-            return .allowed(isSuperuser: isSuperuser, anonymous: false)
+        case .allow(let isSuperuser, let expiresAt):
+            return .allowed(isSuperuser: isSuperuser, anonymous: false, expiresAt: expiresAt)
         case .deny(let failure):
             return .refused(failure, why: "authenticator \(next) of \(count) refused the credentials")
         case .unavailable(let reason):

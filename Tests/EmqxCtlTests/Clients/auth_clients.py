@@ -9,6 +9,9 @@ Usage:
       with another certificate claiming the client id "device1" publishes. PASS when the
       subscriber gets the message and is not disconnected (no takeover), and then a client
       with device1's certificate and any client id does take the session over.
+  python3 auth_clients.py expire PORT USERNAME
+      Connects (5.0) and waits up to 10 s to be disconnected; prints the DISCONNECT's reason
+      code and the seconds it took.
 Every wait is bounded.
 """
 import queue
@@ -90,7 +93,27 @@ def identity(port, cafile):
         each.disconnect()
 
 
-if sys.argv[1] == "connack":
+def expire(port, username):
+    import time
+    lost, connected = queue.Queue(), queue.Queue()
+    c = client(mqtt.MQTTv5, f"expire-{uuid.uuid4().hex[:8]}")
+    c.username_pw_set(username, "pw")
+    c.on_connect = lambda cl, ud, flags, rc, props: connected.put(rc.value)
+    c.on_disconnect = lambda cl, ud, flags, rc, props: lost.put(rc.value)
+    started = time.time()
+    c.connect("127.0.0.1", port, keepalive=30)
+    c.loop_start()
+    assert connected.get(timeout=10) == 0, "refused"
+    try:
+        print(f"{lost.get(timeout=10)} {time.time() - started:.1f}", flush=True)
+    except queue.Empty:
+        print("still connected", flush=True)
+    c.loop_stop()
+
+
+if sys.argv[1] == "expire":
+    expire(int(sys.argv[2]), sys.argv[3])
+elif sys.argv[1] == "connack":
     connack(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], tuple(sys.argv[6:9]) if len(sys.argv) > 6 else None)
 else:
     identity(int(sys.argv[2]), sys.argv[3])

@@ -3,7 +3,7 @@
 
 The user name decides the answer: allow-* -> {"result":"allow"}, super-* -> allow with
 is_superuser, deny-* -> {"result":"deny"}, ignore-* -> {"result":"ignore"}, fail-* -> 500,
-slow-* -> no answer for 30 s, no-content-* -> 204, stale-* -> allow, and then the next request on
+slow-* -> no answer for 30 s, no-content-* -> 204, expire-* -> allow with expire_at 2 s ahead, stale-* -> allow, and then the next request on
 that connection is closed unanswered (a keep-alive connection the server dropped). Every request is appended to the log file as
 one JSON line (method, path, headers, body). With --cert, it serves TLS; with --cafile it also
 requires a client certificate from that CA. Prints the bound port, then serves until killed.
@@ -53,8 +53,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop_next = True
         if user.startswith("no-content-"):
             return self.reply(204, None)
-        result = {"allow": "allow", "super": "allow", "deny": "deny", "stale": "allow"}.get(user.split("-")[0], "ignore")
+        result = {"allow": "allow", "super": "allow", "deny": "deny", "stale": "allow", "expire": "allow"}.get(user.split("-")[0], "ignore")
         reply = {"result": result}
+        if user.startswith("expire-"):
+            reply["expire_at"] = int(time.time()) + 2
         if user.startswith("super-"):
             reply["is_superuser"] = True
         self.reply(200, reply)
