@@ -46,6 +46,15 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     static func database(_ error: SQLiteError, path: String?) -> StoreError {
         StoreError(.database, error.message, path: path)
     }
+
+    /// Runs `body`, turning SQLite's errors into StoreError for the store at `path`.
+    static func mapping<R>(path: String, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as SQLiteError {
+            throw database(error, path: path)
+        }
+    }
 }
 
 extension StoreError: Equatable {

@@ -68,27 +68,6 @@ package struct HTTPAuthRequest: Sendable, Equatable {
 
     /// A JSON object of strings, keys in order.
     static func json(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}"
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        "{" + pairs.map { "\(QuotedString.json($0.0)):\(QuotedString.json($0.1))" }.joined(separator: ",") + "}"
     }
 }

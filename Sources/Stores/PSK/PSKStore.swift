@@ -97,14 +97,9 @@ public final class PSKStore {
         }
     }
 
-    /// SQLite's `data_version`: it changes when another connection commits to the store, so a
-    /// long-running reader (`serve`) reloads its snapshot only when there is something new.
+    /// SQLite's `data_version`: it changes when another connection commits to the store.
     public func dataVersion() throws -> Int64 {
-        try database {
-            let statement = try connection.prepare("PRAGMA data_version")
-            _ = try statement.step()
-            return statement.int64(at: 0)
-        }
+        try database { try connection.dataVersion }
     }
 
     /// Calls `body` for each identity and secret, sorted by identity, inside one read
@@ -175,11 +170,7 @@ public final class PSKStore {
 
     /// Runs `body`, turning SQLite's errors into StoreError.
     func database<R>(_ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let error as SQLiteError {
-            throw StoreError.database(error, path: path)
-        }
+        try StoreError.mapping(path: path, body)
     }
 }
 

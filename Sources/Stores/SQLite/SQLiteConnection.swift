@@ -65,6 +65,16 @@ final class SQLiteConnection {
         }
     }
 
+    /// SQLite's `data_version`: it changes when another connection commits, so a long-running
+    /// reader (`serve`) reloads its snapshot only when there is something new.
+    var dataVersion: Int64 {
+        get throws {
+            let statement = try prepare("PRAGMA data_version")
+            _ = try statement.step()
+            return statement.int64(at: 0)
+        }
+    }
+
     func setUserVersion(_ version: Int) throws {
         try execute("PRAGMA user_version = \(version)")
     }

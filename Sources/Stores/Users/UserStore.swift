@@ -96,11 +96,7 @@ public final class UserStore {
 
     /// SQLite's `data_version`: it changes when another connection commits to the store.
     public func dataVersion() throws -> Int64 {
-        try database {
-            let statement = try connection.prepare("PRAGMA data_version")
-            _ = try statement.step()
-            return statement.int64(at: 0)
-        }
+        try database { try connection.dataVersion }
     }
 
     // MARK: Writing
@@ -191,10 +187,6 @@ public final class UserStore {
 
     /// Runs `body`, turning SQLite's errors into StoreError.
     func database<R>(_ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let error as SQLiteError {
-            throw StoreError.database(error, path: path)
-        }
+        try StoreError.mapping(path: path, body)
     }
 }

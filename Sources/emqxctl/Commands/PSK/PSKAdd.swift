@@ -58,9 +58,7 @@ extension EmqxCtl.PSK {
                 key = secretEncoding == .raw ? Array(text.utf8) : random
                 shown = text
             } else {
-                var text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
-                key = try secretBytes(text, encoding: secretEncoding)
+                key = try secretBytes(Console.readSecret(), encoding: secretEncoding)
             }
             let result = try store.open(create: true).add(identity: identityBytes(identity), secret: key, source: "cli", replacing: force)
             Console.note("\(result == .added ? "added" : "replaced the secret of") \(identity) in \(store.db)")

@@ -43,8 +43,7 @@ extension EmqxCtl.User {
             if generate {
                 password = Self.randomPassword()
             } else {
-                var text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
+                let text = Console.readSecret()
                 guard !text.isEmpty else { throw ValidationError("no password on stdin; pipe one in, or pass --generate") }
                 password = text
             }
