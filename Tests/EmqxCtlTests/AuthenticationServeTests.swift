@@ -145,6 +145,25 @@ import Testing
         #expect(ports.count <= 2, "each CONNECT opened its own connection: \(ports)")
     }
 
+    /// A plain http:// backend (no TLS), with get: the body pairs go in the query.
+    @Test func plainHTTPBackendWithGet() throws {
+        let folder = try TemporaryDirectory()
+        let server = try AuthServer(in: folder, cert: nil, cafile: nil)
+        let config = """
+            authentication {
+              mechanism = password_based, backend = http, method = get
+              url = "http://127.0.0.1:\(server.port)/auth?src=emqxctl"
+              body { username = "${username}", clientid = "${clientid}" }
+            }
+            """
+        let broker = try ServeHarness(config: Self.listeners + "\n" + config)
+        #expect(try Self.mosquittoConnack(broker, user: "allow-get", version: "mqttv311", extra: ["-i", "c 1"]) == 0)
+        #expect(try Self.mosquittoConnack(broker, user: "deny-get", version: "mqttv311") == 5)
+        let path = try #require(server.requests.first?["path"] as? String)
+        #expect(path == "/auth?src=emqxctl&clientid=c+1&username=allow-get", "\(path)")
+        #expect(broker.process.isRunning)
+    }
+
     /// A future expire_at from the backend ends the connection then, with DISCONNECT 0x87.
     @Test func expireAtEndsTheConnection() throws {
         let (folder, server) = try Self.backend()

@@ -31,7 +31,8 @@ final class HTTPConnectionPool: Sendable {
     private struct State {
         var idle: [any Channel] = []
         var open = 0
-        var waiting: [EventLoopPromise<any Channel>] = []
+        /// Requests waiting for a connection; each gets one and whether it carried a request before.
+        var waiting: [EventLoopPromise<(any Channel, reused: Bool)>] = []
         var handshakes = 0
         var closed = false
     }
@@ -119,9 +120,9 @@ final class HTTPConnectionPool: Sendable {
             state.value.open -= 1
         }
         guard state.value.open < size else {
-            let promise = eventLoop.makePromise(of: (any Channel).self)
+            let promise = eventLoop.makePromise(of: (any Channel, reused: Bool).self)
             state.value.waiting.append(promise)
-            return promise.futureResult.map { ($0, true) }
+            return promise.futureResult
         }
         state.value.open += 1
         return connect().map { ($0, false) }.flatMapErrorThrowing { error in
@@ -133,7 +134,7 @@ final class HTTPConnectionPool: Sendable {
 
     private func release(_ channel: any Channel) {
         if !state.value.waiting.isEmpty {
-            state.value.waiting.removeFirst().succeed(channel)
+            state.value.waiting.removeFirst().succeed((channel, true))
         } else {
             state.value.idle.append(channel)
         }
@@ -152,7 +153,7 @@ final class HTTPConnectionPool: Sendable {
         state.value.open += 1
         connect().whenComplete { result in
             switch result {
-            case .success(let channel): waiter.succeed(channel)
+            case .success(let channel): waiter.succeed((channel, false))
             case .failure(let error):
                 self.state.value.open -= 1
                 waiter.fail(error)
@@ -163,7 +164,8 @@ final class HTTPConnectionPool: Sendable {
 
     private func connect() -> EventLoopFuture<any Channel> {
         let endpoint = self.endpoint
-        let ready = eventLoop.makePromise(of: Void.self)
+        // Over TLS, settled when the handshake completes or fails (or the channel goes first).
+        let ready = endpoint.tls == nil ? nil : eventLoop.makePromise(of: Void.self)
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(endpoint.connectTimeout)
             .channelInitializer { channel in
@@ -176,16 +178,16 @@ final class HTTPConnectionPool: Sendable {
                                 verifyHost: endpoint.verifyHost))
                     }
                     try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(HTTPExchangeHandler(ready: endpoint.tls == nil ? nil : ready))
+                    try pipeline.addHandler(HTTPExchangeHandler(ready: ready))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .flatMapError { error in
-                self.eventLoop.makeFailedFuture(
-                    HTTPPoolError("cannot connect: \(HTTPPoolError.plain(error))"))
+                ready?.fail(error)  // a channel that was never made has no handler to settle it
+                return self.eventLoop.makeFailedFuture(HTTPPoolError("cannot connect: \(HTTPPoolError.plain(error))"))
             }
             .flatMap { channel in
-                guard endpoint.tls != nil else {
+                guard let ready else {
                     self.state.value.handshakes += 1
                     return self.eventLoop.makeSucceededFuture(channel)
                 }
