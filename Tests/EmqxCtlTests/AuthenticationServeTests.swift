@@ -145,6 +145,26 @@ import Testing
         #expect(ports.count <= 2, "each CONNECT opened its own connection: \(ports)")
     }
 
+    /// The broker's client key may be encrypted: `ssl.password` opens it; a wrong one is a
+    /// config error before anything starts.
+    @Test func encryptedClientKeyWithItsPassword() throws {
+        let (folder, server) = try Self.backend()
+        let encrypted = try OpenSSLCLI.run(
+            ["pkey", "-in", "etc/certs/client-key.pem", "-aes256", "-passout", "pass:key-pass", "-out", "etc/certs/client-key-enc.pem"],
+            in: folder.path, timeout: 15)
+        #expect(encrypted.status == 0, "\(encrypted)")
+        func block(_ password: String) -> String {
+            Self.guideBlock(port: server.port, ssl: "password = \"\(password)\"").replacingOccurrences(
+                of: "etc/certs/client-key.pem", with: "etc/certs/client-key-enc.pem")
+        }
+        let broker = try Self.broker(Self.listeners + "\n" + block("key-pass"), in: folder)
+        #expect(try Self.mosquittoConnack(broker, user: "allow-enc", version: "mqttv5") == 0)
+        try folder.write("wrong.conf", Self.listeners + "\n" + block("not-it"))
+        let wrong = try Emqxctl.run(["config", "check", "wrong.conf"], in: folder.path)
+        #expect(wrong.status == 2 && wrong.stdout.contains("error[key-password]"), "\(wrong)")
+        #expect(!wrong.stdout.contains("not-it"), "the password reached the output")
+    }
+
     /// A plain http:// backend (no TLS), with get: the body pairs go in the query.
     @Test func plainHTTPBackendWithGet() throws {
         let folder = try TemporaryDirectory()
