@@ -114,7 +114,7 @@ let package = Package(
             name: "BrokerRuntime",
             dependencies: [
                 "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
-                nio("NIOCore"), nio("NIOPosix"), log,
+                "Stores", nio("NIOCore"), nio("NIOPosix"), log,
             ],
             swiftSettings: strictSwift
         ),

@@ -14,7 +14,8 @@ extension Broker {
     /// CONNECT (§3.1.4), from a client the transport has admitted (and, later, authenticated):
     /// validate, take over or resume a session, answer CONNACK.
     package mutating func connect(
-        _ packet: ConnectPacket, on connection: ConnectionID, isSuperuser: Bool = false, now: NIODeadline, actions: inout BrokerActions
+        _ packet: ConnectPacket, on connection: ConnectionID, client: AuthorizationClient? = nil, now: NIODeadline,
+        actions: inout BrokerActions
     ) -> ConnectOutcome {
         let v5 = packet.protocolVersion.hasProperties
         var clientID = packet.clientIdentifier
@@ -49,8 +50,10 @@ extension Broker {
         let (session, sessionPresent) = takeOver(clientID, packet, now: now, actions: &actions)
         links[connection] = session
         session.connection = connection
-        session.username = packet.username
-        session.isSuperuser = isSuperuser
+        var identity = client ?? AuthorizationClient(clientID: clientID)
+        identity.clientID = clientID
+        identity.username = packet.username
+        session.client = identity
         session.will = packet.will
         session.inboundAliases = [:]
         let ceiling = UInt32(clamping: config.sessionExpiryInterval.milliseconds / 1000)
@@ -189,6 +192,8 @@ extension Broker {
         guard let will = session.will else { return }
         session.will = nil
         session.willGeneration += 1
+        // A will goes out only where its client may publish (deny_action does not apply).
+        guard authorize(session, .publish(will.qos, retain: will.retain), will.topic, now: now) else { return }
         var properties = will.properties
         properties.willDelayInterval = nil
         let expiresAt = properties.messageExpiryInterval.map { now + .seconds(Int64($0)) }

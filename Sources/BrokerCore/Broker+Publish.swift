@@ -74,8 +74,14 @@ extension Broker {
             topic: topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
         )
-        if let denied = authorizationDenied(session, .publish(packet.qos, retain: packet.retain), topic, now: now) {
-            return acknowledge(packet, denied, from: session, on: connection, now: now, actions: &actions)
+        if !authorize(session, .publish(packet.qos, retain: packet.retain), topic, now: now) {
+            if authorization?.denyAction == .disconnect {
+                return actions.append(.close(connection, reason: .notAuthorized))
+            }
+            // 0x87 for 5.0; 3.1.1 has no such code, so it gets a plain ack and the message is
+            // dropped, as EMQX does.
+            let reason: ReasonCode = session.protocolVersion.hasProperties ? .notAuthorized : .success
+            return acknowledge(packet, reason, from: session, on: connection, now: now, actions: &actions)
         }
         if packet.retain { retain(message) }
         let delivered = route(message, now: now, actions: &actions)
@@ -99,17 +105,27 @@ extension Broker {
         }
     }
 
-    /// The reason a PUBLISH or SUBSCRIBE is refused by the authorizer, or nil when it is allowed:
-    /// 0x87 Not Authorized for 5.0, and for 3.1.1 (which has no such code) a success code for
-    /// a PUBLISH that is then dropped, as EMQX does.
-    mutating func authorizationDenied(
-        _ session: Session, _ action: AuthorizationRequest.Action, _ topic: String, now: NIODeadline
-    ) -> ReasonCode? {
-        guard let authorizer else { return nil }
-        let request = AuthorizationRequest(clientID: session.clientID, username: session.username, action: action, topic: topic)
-        guard !authorizer.authorize(request) else { return nil }
-        log(.info, "not authorized", client: session.clientID, now: now, ["topic": "\(topic)"])
-        return session.protocolVersion.hasProperties ? .notAuthorized : .success
+    /// Whether the session's client may do `action` on `topic` (without `$share/group/`):
+    /// superusers may; else the cached answer, or the authorizer's. A denial is logged
+    /// (rate-limited) with the rule that decided.
+    mutating func authorize(_ session: Session, _ action: AuthorizationRequest.Action, _ topic: String, now: NIODeadline) -> Bool {
+        guard let policy = authorization, !session.client.isSuperuser else { return true }
+        let key = AuthorizationCache.Key(action: action, topic: topic)
+        let cacheable = policy.cacheEnabled && !policy.cacheExcludes.contains { $0.matches(topic) }
+        if cacheable,
+            let allowed = session.authorizationCache.lookup(key, now: now, ttl: policy.cacheTTL, generation: authorizationGeneration)
+        {
+            return allowed
+        }
+        let decision = policy.authorizer.authorize(AuthorizationRequest(client: session.client, action: action, topic: topic))
+        if cacheable {
+            session.authorizationCache.store(
+                key, allowed: decision.allowed, now: now, capacity: policy.cacheSize, generation: authorizationGeneration)
+        }
+        if !decision.allowed {
+            log(.info, "not authorized: \(action.logDescription) \(topic) (\(decision.explanation))", client: session.clientID, now: now)
+        }
+        return decision.allowed
     }
 
     /// Stores or clears (empty payload) the retained message of a topic (§3.3.1.3).

@@ -10,6 +10,16 @@ extension Broker {
         var codes: [ReasonCode] = []
         var retainedToSend: [(ApplicationMessage, Int?)] = []
         let identifier = packet.properties.subscriptionIdentifiers.first
+        // deny_action = disconnect: one denied filter and the packet is refused whole (no
+        // SUBACK, nothing subscribed), so every filter is asked before any is subscribed.
+        if authorization?.denyAction == .disconnect {
+            for subscription in packet.subscriptions {
+                guard let parsed = try? SubscriptionTree<String>.ParsedFilter(subscription.topicFilter) else { continue }
+                if !authorize(session, .subscribe(subscription.qos), parsed.filter.description, now: now) {
+                    return actions.append(.close(connection, reason: .notAuthorized))
+                }
+            }
+        }
         for var subscription in packet.subscriptions {
             guard let parsed = try? SubscriptionTree<String>.ParsedFilter(subscription.topicFilter) else {
                 codes.append(.topicFilterInvalid)
@@ -27,7 +37,7 @@ extension Broker {
                 codes.append(.topicFilterInvalid)
                 continue
             }
-            if authorizationDenied(session, .subscribe(subscription.qos), parsed.filter.description, now: now) != nil {
+            if !authorize(session, .subscribe(subscription.qos), parsed.filter.description, now: now) {
                 // 0x87 for 5.0; 3.1.1 has only Failure (0x80).
                 codes.append(session.protocolVersion.hasProperties ? .notAuthorized : ReasonCode(rawValue: 0x80))
                 continue

@@ -15,8 +15,11 @@ package struct Broker {
     /// When a busy connection that holds too much is closed.
     package let forceShutdown: ForceShutdownConfig
     package let logger: Logger
-    /// Decides what clients may publish and subscribe to; nil allows everything.
-    package var authorizer: (any Authorizer)?
+    /// Decides what clients may publish and subscribe to; nil allows everything. Replace it
+    /// with `replaceAuthorization`, which invalidates the sessions' caches.
+    package private(set) var authorization: AuthorizationPolicy?
+    /// Which policy the sessions' cached answers belong to.
+    var authorizationGeneration = 0
     package internal(set) var sessions: [String: Session] = [:]
     /// Who subscribed to what, with which options: the one place subscriptions are kept.
     let subscriptions = SubscriptionTree<String>()
@@ -49,15 +52,22 @@ package struct Broker {
 
     package init(
         config: MQTTConfig, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(), logger: Logger,
-        authorizer: (any Authorizer)? = nil
+        authorization: AuthorizationPolicy? = nil
     ) {
         self.config = config
         self.forceShutdown = forceShutdown
         self.logger = logger
-        self.authorizer = authorizer
+        self.authorization = authorization
     }
 
     package var sessionCount: Int { sessions.count }
+
+    /// Swaps the authorization policy at once (a reload); answers cached under the old one are
+    /// not used again.
+    package mutating func replaceAuthorization(_ policy: AuthorizationPolicy?) {
+        authorization = policy
+        authorizationGeneration += 1
+    }
 
     /// A packet from a connection that completed CONNECT (CONNECT itself goes to `connect`).
     package mutating func receive(_ packet: MQTTPacket, from connection: ConnectionID, now: NIODeadline, actions: inout BrokerActions) {

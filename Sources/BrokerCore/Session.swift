@@ -10,10 +10,11 @@ package final class Session {
     package var protocolVersion: ProtocolVersion
     /// The live connection, or nil while the client is offline.
     package var connection: ConnectionID?
-    /// The username of the CONNECT that made or resumed it, for authorization.
-    package var username: String?
-    /// From authentication: every authorization check allows a superuser.
-    package var isSuperuser = false
+    /// Who the connection that made or resumed it is, for authorization: the user name,
+    /// address, certificate CN and superuser flag that CONNECT and authentication established.
+    package var client: AuthorizationClient
+    /// Recent authorization answers.
+    var authorizationCache = AuthorizationCache()
     /// The filters it holds (with any `$share/` prefix): an index into the subscription tree,
     /// which alone keeps their options, so that the session can leave it.
     package var filters: Set<String> = []
@@ -60,6 +61,7 @@ package final class Session {
         self.clientID = clientID
         self.protocolVersion = protocolVersion
         self.queue = MessageQueue(limit: queueLimit)
+        self.client = AuthorizationClient(clientID: clientID)
     }
 
     /// The next free packet identifier (1…65535, skipping ones in flight).

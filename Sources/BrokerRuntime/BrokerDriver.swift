@@ -27,6 +27,11 @@ final class BrokerDriver {
 
     var logger: Logger { broker.logger }
 
+    /// Swaps the authorization policy for every session at once (start-up, a reload).
+    func replaceAuthorization(_ policy: AuthorizationPolicy?) {
+        broker.replaceAuthorization(policy)
+    }
+
     /// A new connection the listener admitted.
     func register(_ handler: MQTTConnectionHandler) -> ConnectionID {
         nextID += 1
@@ -35,8 +40,8 @@ final class BrokerDriver {
         return id
     }
 
-    func connect(_ packet: ConnectPacket, from connection: ConnectionID, isSuperuser: Bool = false) -> Broker.ConnectOutcome {
-        let outcome = broker.connect(packet, on: connection, isSuperuser: isSuperuser, now: eventLoop.now, actions: &actions)
+    func connect(_ packet: ConnectPacket, from connection: ConnectionID, client: AuthorizationClient) -> Broker.ConnectOutcome {
+        let outcome = broker.connect(packet, on: connection, client: client, now: eventLoop.now, actions: &actions)
         perform()
         return outcome
     }

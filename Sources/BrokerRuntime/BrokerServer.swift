@@ -10,6 +10,7 @@ import MQTTCore
 public import NIOCore
 import NIOPosix
 import Revocation
+import Stores
 
 /// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
 /// per enabled tcp or ssl listener.
@@ -30,6 +31,8 @@ public final class BrokerServer: @unchecked Sendable {
     /// Where costly password hashes (bcrypt, pbkdf2) are checked, off the event loop.
     private let threadPool = NIOThreadPool(numberOfThreads: 1)
     private var authentication = AuthenticationService.empty
+    /// The built_in_database authorization source, reloaded while serving.
+    private var databaseRules: [DatabaseACLSource] = []
 
     /// Serves `config` with the files preflight read for it (`PreflightReport.material`, by
     /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
@@ -55,8 +58,27 @@ public final class BrokerServer: @unchecked Sendable {
         // shut down, and this group was created just above.
         driver = try! loop.submit {
             NIOLoopBound(
-                BrokerDriver(broker: Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger), eventLoop: loop), eventLoop: loop)
+                BrokerDriver(
+                    broker: Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger), eventLoop: loop),
+                eventLoop: loop)
         }.wait()
+    }
+
+    /// `authorization` as the broker applies it: its sources in order, then no_match. The
+    /// built_in_database source opens the user store.
+    private func authorizationPolicy(_ config: AuthorizationConfig) throws -> AuthorizationPolicy {
+        let sources: [any AuthorizationSource] = try config.sources.map { source in
+            switch source {
+            case .file(_, let rules):
+                return rules
+            case .builtInDatabase:
+                let rules = try DatabaseACLSource(store: try UserStore.open(path: userDatabase, create: true), logger: logger)
+                databaseRules.append(rules)
+                return rules
+            }
+        }
+        return AuthorizationPolicy(
+            authorizer: RuleAuthorizer(sources: sources, noMatch: config.noMatch), denyAction: config.denyAction, cache: config.cache)
     }
 
     /// Binds every served listener; returns each listener's id and bound address (port 0 in a
@@ -69,6 +91,12 @@ public final class BrokerServer: @unchecked Sendable {
                 logger: logger)
         } catch {
             throw AuthenticationStartError(description: "authentication cannot start: \(error)")
+        }
+        do {
+            let policy = try authorizationPolicy(config.authorization)
+            try driver.eventLoop.submit { [driver] in driver.value.replaceAuthorization(policy) }.wait()
+        } catch {
+            throw AuthenticationStartError(description: "authorization cannot start: \(error)")
         }
         for listener in config.servedListeners {
             var tls: TLSContext?
@@ -92,6 +120,7 @@ public final class BrokerServer: @unchecked Sendable {
         }
         try scheduleHeapTrim()
         authentication.startRefreshing()
+        databaseRules.forEach { $0.startRefreshing() }
         return bound
     }
 
@@ -215,13 +244,14 @@ public final class BrokerServer: @unchecked Sendable {
         }.wait()
         try? loop.submit { [driver] in driver.value.shutdown() }.wait()
         authentication.shutdown()
+        databaseRules.forEach { $0.stop() }
         try? group.syncShutdownGracefully()
         try? threadPool.syncShutdownGracefully()
     }
 }
 
-/// The authentication chain could not be set up (the user database, a bootstrap file, an
-/// https backend's TLS files).
+/// Authentication or authorization could not be set up (the user database, a bootstrap file,
+/// an https backend's TLS files).
 public struct AuthenticationStartError: Error, CustomStringConvertible {
     public let description: String
 }

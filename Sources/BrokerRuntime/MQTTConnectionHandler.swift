@@ -140,13 +140,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             guard case .connect(let connect) = packet else { return protocolViolation(.protocolError("the first packet must be CONNECT")) }
             protocolVersion = connect.protocolVersion
             if listener.authentication.isActive { return authenticate(connect, from: id) }
-            return accept(connect, from: id, isSuperuser: false)
+            let certificate = peerIdentity?.certificateDER.flatMap(PeerCertificate.init(der:))
+            return accept(connect, from: id, certificate: certificate, isSuperuser: false)
         }
         driver.receive(packet, from: id)
     }
 
-    private func accept(_ connect: ConnectPacket, from id: ConnectionID, isSuperuser: Bool) {
-        guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id, isSuperuser: isSuperuser) else { return }
+    /// Hands the CONNECT to the broker with who the client is, for authorization.
+    private func accept(_ connect: ConnectPacket, from id: ConnectionID, certificate: PeerCertificate?, isSuperuser: Bool) {
+        let client = AuthorizationClient(
+            clientID: connect.clientIdentifier, username: connect.username, peerAddress: peer?.addressBytes ?? [],
+            commonName: certificate?.commonName, isSuperuser: isSuperuser)
+        guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id, client: client) else { return }
         self.clientID = clientID
         lastActivity = context?.eventLoop.now ?? lastActivity
         if keepAlive > 0 {
@@ -176,17 +181,19 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             try? context.channel.syncOptions?.setOption(.autoRead, value: false)
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             authentication.service.decide(credentials, mode: authentication.mode, on: context.eventLoop).whenComplete { result in
-                handler.value.authenticated(result, packet, from: id)
+                handler.value.authenticated(result, packet, certificate: certificate, from: id)
             }
         }
     }
 
-    private func authenticated(_ result: Result<AuthenticationChain.Step, any Error>, _ packet: ConnectPacket, from id: ConnectionID) {
+    private func authenticated(
+        _ result: Result<AuthenticationChain.Step, any Error>, _ packet: ConnectPacket, certificate: PeerCertificate?, from id: ConnectionID
+    ) {
         authenticating = false
         guard !closed, let context else { return }
         switch result {
         case .success(.allowed(let isSuperuser, _, let expiresAt)):
-            accept(packet, from: id, isSuperuser: isSuperuser)
+            accept(packet, from: id, certificate: certificate, isSuperuser: isSuperuser)
             if let expiresAt, clientID != nil { expire(at: expiresAt, context: context) }
         case .success(.refused(let failure, let why)):
             refuseConnect(failure.reasonCode, why: why, client: packet.clientIdentifier)

@@ -30,7 +30,8 @@ public struct ConfigLoader: Sendable {
         if syntax.contains(where: { $0.code == .configFileMissing }) {
             return ConfigLoadResult(tree: tree, config: nil, diagnostics: sink.diagnostics, ledger: KeyLedger())
         }
-        let context = DecodingContext(sink: sink, environment: environment, configDirectory: (path as NSString).deletingLastPathComponent)
+        var context = DecodingContext(sink: sink, environment: environment, configDirectory: (path as NSString).deletingLastPathComponent)
+        context.fileSystem = fileSystem
         let config = BrokerConfig(tree: tree, file: path, context: context)
         return ConfigLoadResult(tree: tree, config: config, diagnostics: sink.diagnostics, ledger: context.ledger)
     }

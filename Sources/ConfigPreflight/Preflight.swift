@@ -302,15 +302,16 @@ public struct Preflight: Sendable {
     /// The user store holds password hashes: the owner's alone, as the PSK store.
     private func checkUserStore(_ config: BrokerConfig, sink: DiagnosticSink) {
         let chains = [config.authentication] + config.servedListeners.map(\.authentication)
-        guard let store = userStore,
-            let database = chains.joined().first(where: {
-                if case .builtInDatabase = $0.backend { $0.enable } else { false }
-            })
-        else { return }
+        let authenticator = chains.joined().first {
+            if case .builtInDatabase = $0.backend { $0.enable } else { false }
+        }
+        let authorizes = config.authorization.sources.contains { if case .builtInDatabase = $0 { true } else { false } }
+        guard let store = userStore, authenticator != nil || authorizes else { return }
         for file in [store, store + "-wal", store + "-shm"] {
             guard let mode = Self.mode(of: paths.absolute(file)), mode & 0o077 != 0 else { continue }
             sink.report(
-                .storeFileMode, .error, database.location, database.keyPath,
+                .storeFileMode, .error, authenticator?.location ?? config.authorization.location,
+                authenticator?.keyPath ?? "authorization.sources",
                 "the user store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
                 hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
         }

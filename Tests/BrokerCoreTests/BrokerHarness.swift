@@ -27,12 +27,12 @@ struct BrokerHarness {
     }
 
     init(
-        authorizer: (any Authorizer)? = nil, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(),
+        authorization: AuthorizationPolicy? = nil, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(),
         _ configure: (inout MQTTConfig) -> Void = { _ in }
     ) {
         var config = MQTTConfig()
         configure(&config)
-        broker = Broker(config: config, forceShutdown: forceShutdown, logger: Logger(label: "test"), authorizer: authorizer)
+        broker = Broker(config: config, forceShutdown: forceShutdown, logger: Logger(label: "test"), authorization: authorization)
     }
 
     subscript(_ connection: ConnectionID) -> Record { records[connection] ?? Record() }
@@ -41,7 +41,7 @@ struct BrokerHarness {
     @discardableResult
     mutating func connect(
         _ clientID: String, version: ProtocolVersion = .v5, clean: Bool = true, expiry: UInt32? = nil, receiveMaximum: UInt16? = nil,
-        will: ConnectPacket.Will? = nil
+        will: ConnectPacket.Will? = nil, username: String? = nil, client: AuthorizationClient? = nil
     ) -> ConnectionID {
         nextID += 1
         let connection = ConnectionID(nextID)
@@ -49,10 +49,11 @@ struct BrokerHarness {
         var properties = MQTTProperties()
         properties.sessionExpiryInterval = expiry
         properties.receiveMaximum = receiveMaximum
-        let packet = ConnectPacket(
+        var packet = ConnectPacket(
             protocolVersion: version, clientIdentifier: clientID, cleanStart: clean, will: will,
             properties: version == .v5 ? properties : MQTTProperties())
-        _ = broker.connect(packet, on: connection, now: now, actions: &actions)
+        packet.username = username
+        _ = broker.connect(packet, on: connection, client: client, now: now, actions: &actions)
         perform()
         return connection
     }

@@ -266,9 +266,11 @@ import Testing
     /// The authorization seam: asked for every PUBLISH and SUBSCRIBE filter.
     @Test func anAuthorizerDecidesPublishAndSubscribe() throws {
         struct OnlyOwnTopics: Authorizer {
-            func authorize(_ request: AuthorizationRequest) -> Bool { request.topic.hasPrefix("\(request.clientID)/") }
+            func authorize(_ request: AuthorizationRequest) -> AuthorizationDecision {
+                AuthorizationDecision(allowed: request.topic.hasPrefix("\(request.client.clientID)/"), reason: .noMatch)
+            }
         }
-        var harness = BrokerHarness(authorizer: OnlyOwnTopics())
+        var harness = BrokerHarness(authorization: AuthorizationPolicy(authorizer: OnlyOwnTopics()))
         let v5 = harness.connect("a")
         harness.subscribe(v5, "a/#", qos: .atLeastOnce)
         harness.subscribe(v5, "b/#", qos: .atLeastOnce)

@@ -19,7 +19,9 @@ import Testing
         #expect(ssl.sslOptions?.handshakeTimeout == .seconds(15))
         #expect(ssl.tcpOptions.backlog == 1024)
         #expect(config.servedListeners.map(\.id) == ["tcp:default", "ssl:default"])
-        #expect(result.diagnostics.map(\.code) == [.rootNotChecked])
+        // Without authorization and without an acl.conf beside it, EMQX's shipped rules apply.
+        #expect(result.diagnostics.map(\.code) == [.aclDefault, .rootNotChecked])
+        #expect(config.authorization.sources.count == 1 && config.authorization.noMatch == .allow)
     }
 
     @Test func markedForDeletionAndDisabledListeners() throws {
@@ -169,11 +171,10 @@ import Testing
             """
             authentication = [{ backend = http, ssl { enable = true, verify = verify_peer, cacertfile = "ca.pem" } }]
             bridges.mqtt.cloud.ssl { enable = true, verify = verify_none }
-            authorization.sources = [{ type = http, ssl.enable = false }]
             """
         )
         let clients = try #require(result.config?.sslClients)
-        #expect(clients.map(\.keyPath) == ["authentication.1.ssl", "bridges.mqtt.cloud.ssl", "authorization.sources.1.ssl"])
+        #expect(clients.map(\.keyPath) == ["authentication.1.ssl", "bridges.mqtt.cloud.ssl"])
         #expect(result.diagnostics.contains { $0.code == .verifyPeerWithoutRequirement && $0.keyPath == "bridges.mqtt.cloud.ssl" })
     }
 

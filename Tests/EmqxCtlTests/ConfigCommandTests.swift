@@ -139,7 +139,7 @@ import Testing
               mechanism = password_based, backend = http, method = post, url = "https://auth.example.com/mqtt", ssl.enable = true
               headers { authorization = "Bearer header-secret-1", "x-api-key" = "header-secret-2", accept = "application/json" }
             }]
-            authorization.sources = [{ type = http, url = "https://acl.example.com", headers { "x-custom" = "header-secret-3" } }]
+            authorization.sources = [{ type = http, enable = false, url = "https://acl.example.com", headers { "x-custom" = "header-secret-3" } }]
             bridges.mqtt.cloud { server = "cloud:8883", api_key = "key-secret-4", secret_key = "key-secret-5" }
             """
         )

@@ -77,6 +77,14 @@ extension Diagnostic.Code {
     public static let placeholderUnknown: Self = "placeholder-unknown"
     /// A password hash algorithm EMQX accepts in config and then fails on, or clamps.
     public static let passwordHashInvalid: Self = "password-hash-invalid"
+    /// An `acl.conf` that is not Erlang terms.
+    public static let aclSyntax: Self = "acl-syntax"
+    /// An `acl.conf` rule that is not a valid rule.
+    public static let aclInvalid: Self = "acl-invalid"
+    /// An authorization source that is malformed, duplicated, or one serve cannot ask.
+    public static let authorizationSource: Self = "authorization-source"
+    /// No acl.conf where EMQX's default source looks: EMQX's shipped rules apply.
+    public static let aclDefault: Self = "acl-default"
     /// The user store (password hashes) open to others than its owner.
     public static let storeFileMode: Self = "store-file-mode"
     /// An authentication backend's URL that cannot be requested.

@@ -9,12 +9,17 @@ public struct BrokerConfig: Sendable {
     /// The global authentication chain (`authentication`); a listener's own chain, when it has
     /// one, replaces it for that listener.
     public var authentication: [AuthenticatorConfig] = []
+    /// `authorization`, or EMQX's defaults when it is not written.
+    public var authorization: AuthorizationConfig
     /// The `ssl` blocks of outbound connections (authentication, authorization, bridges, …).
     public var sslClients: [SSLClientConfig] = []
     /// The main config file.
     public var file: String
 
-    public init(file: String) { self.file = file }
+    public init(file: String) {
+        self.file = file
+        authorization = AuthorizationConfig()
+    }
 
     public func listener(_ id: String) -> ListenerConfig? { listeners.first { $0.id == id } }
 
@@ -50,6 +55,12 @@ extension BrokerConfig {
         if let value = root.value("authentication") {
             authentication = AuthenticatorConfig.chain(value, keyPath: "authentication", context: context)
         }
+        if root.value("authorization") != nil {
+            var reader = root.object("authorization")
+            authorization = AuthorizationConfig(&reader, context: context)
+        } else {
+            authorization = .defaults(context: context)
+        }
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")
             crlCache = CRLCacheConfig(&reader)
@@ -61,15 +72,7 @@ extension BrokerConfig {
         for key in root.object.keys where !root.declared.contains(key) {
             root.declare([key])
             let location = root.object.keyLocation(key)
-            if key == "authorization", let value = root.object[key] {
-                // A user who writes these believes clients are checked: say plainly they are not.
-                sslClients += Self.sslClients(in: value, keyPath: key, context: context)
-                context.sink.report(
-                    .rootNotChecked, .warning, location, key,
-                    "serve does not apply \(key) yet: every client that is let in may publish and subscribe to any topic",
-                    hint: "only the TLS options of its ssl blocks are checked"
-                )
-            } else if outboundRoots.contains(key), let value = root.object[key] {
+            if outboundRoots.contains(key), let value = root.object[key] {
                 sslClients += Self.sslClients(in: value, keyPath: key, context: context)
                 context.sink.report(
                     .rootNotChecked, .note, location, key, "not checked by emqxctl, except the TLS options of its ssl blocks")

@@ -7,6 +7,8 @@ struct DecodingContext {
     let environment: [String: String]
     /// The folder of the main config file: `${EMQX_ETC_DIR}` when the environment does not set it.
     let configDirectory: String
+    /// How files the config names are read (acl.conf), as includes are.
+    var fileSystem: any ConfigFileSystem = LocalFileSystem()
     /// The keys looked for, and whether serve applies them.
     let ledger = KeyLedger()
 
