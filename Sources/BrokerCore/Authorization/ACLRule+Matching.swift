@@ -4,8 +4,9 @@ import MQTTCore
 /// An acl.conf's rules as a source: top-down, the first rule that matches decides.
 extension ACLRuleSet: AuthorizationSource {
     package func decide(_ request: AuthorizationRequest) -> AuthorizationDecision? {
-        for rule in rules where rule.matches(request) {
-            return AuthorizationDecision(allowed: rule.permission == .allow, reason: .rule(rule, source: file))
+        // By index: the rules are read in place, not copied (and retained) one by one.
+        for index in rules.indices where rules[index].matches(request) {
+            return AuthorizationDecision(allowed: rules[index].permission == .allow, reason: .rule(rules[index], source: file))
         }
         return nil
     }
@@ -20,8 +21,8 @@ extension ACLRule {
     private func matchesTopic(_ request: AuthorizationRequest) -> Bool {
         guard let topics else { return true }  // `all`: every topic, `$` ones included
         let isSubscribe = if case .subscribe = request.action { true } else { false }
-        for topic in topics {
-            switch topic {
+        for index in topics.indices {
+            switch topics[index] {
             case .exact(let text):
                 if text == request.topic { return true }
             case .filter(let template):
