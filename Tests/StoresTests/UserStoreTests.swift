@@ -118,3 +118,31 @@ import Testing
         #expect(error?.reason.contains(".csv or .json") == true)
     }
 }
+
+@Suite struct ACLRuleStoreTests {
+    @Test func rulesKeepTheirOrderAndEMQXsSubjectOrder() throws {
+        let store = try UserStore.inMemory()
+        try store.addACLRule(StoredACLRule(subject: .all, permission: "deny", action: "all", topic: "#"), maxRules: 10)
+        try store.addACLRule(StoredACLRule(subject: .username("u"), permission: "allow", action: "publish", topic: "u/1"), maxRules: 10)
+        try store.addACLRule(
+            StoredACLRule(subject: .clientID("c"), permission: "allow", action: "subscribe", topic: "c/#", qos: 0b001), maxRules: 10)
+        #expect(
+            try store.addACLRule(StoredACLRule(subject: .username("u"), permission: "deny", action: "publish", topic: "u/2"), maxRules: 10)
+                == 2)
+        let rules = try store.aclRules()
+        #expect(rules.map(\.topic) == ["c/#", "u/1", "u/2", "#"], "client ids, then user names, then all")
+        #expect(rules.map(\.position) == [1, 1, 2, 1])
+        #expect(rules[0].qos == 1)
+        let full = #expect(throws: StoreError.self) {
+            try store.addACLRule(StoredACLRule(subject: .username("u"), permission: "deny", action: "all", topic: "x"), maxRules: 2)
+        }
+        #expect(full?.reason.contains("max_rules") == true)
+        #expect(try store.deleteACLRules(.username("u"), topic: "u/1") == 1)
+        #expect(try store.deleteACLRules(.username("u")) == 1)
+        #expect(try store.deleteACLRules(.username("u")) == 0)
+        // The schema refuses what no command writes.
+        #expect(throws: StoreError.self) {
+            try store.addACLRule(StoredACLRule(subject: .all, permission: "maybe", action: "all", topic: "#"), maxRules: 10)
+        }
+    }
+}

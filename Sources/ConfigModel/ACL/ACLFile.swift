@@ -179,6 +179,9 @@ private struct RuleCompiler {
             let conditions = items.compactMap { who($0, depth: depth + 1) }
             guard conditions.count == items.count else { return nil }
             return kind == "and" ? .and(conditions) : .or(conditions)
+        case ("re", _):
+            fail(term, "a bare {re, …} is not a condition: write {username, {re, …}} or {clientid, {re, …}}")
+            return nil
         case ("client_attr", _):
             fail(first, "client_attr conditions are not supported by emqxctl serve, which sets no client attributes")
             return nil
