@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "ConfigModel", targets: ["ConfigModel"]),
         .library(name: "MQTTCore", targets: ["MQTTCore"]),
         .library(name: "Stores", targets: ["Stores"]),
+        .library(name: "ProxyProtocol", targets: ["ProxyProtocol"]),
     ],
     dependencies: [
         // The command-line surface: --help, validation and completions users already know.
@@ -77,6 +78,8 @@ let package = Package(
         // MARK: The broker, in layers (docs/architecture.md): each depends only on those above it.
         // MQTT's wire format and topic matching: values and pure parsers on ByteBuffer.
         .target(name: "MQTTCore", dependencies: [nio("NIOCore")], swiftSettings: strictSwift),
+        // The PROXY protocol header (v1, v2) before a connection's first byte: a pure parser.
+        .target(name: "ProxyProtocol", swiftSettings: strictSwift),
         // Sessions, routing and delivery: the broker's protocol logic, with no sockets.
         .target(
             name: "BrokerCore", dependencies: ["MQTTCore", "ConfigModel", nio("NIOCore"), log], swiftSettings: strictSwift),
@@ -114,7 +117,7 @@ let package = Package(
             name: "BrokerRuntime",
             dependencies: [
                 "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
-                "Stores", nio("NIOCore"), nio("NIOPosix"), log,
+                "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), log,
             ],
             swiftSettings: strictSwift
         ),
@@ -158,6 +161,7 @@ let package = Package(
             name: "BrokerRuntimeTests",
             dependencies: ["BrokerRuntime", "BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
             swiftSettings: strictSwift),
+        .testTarget(name: "ProxyProtocolTests", dependencies: ["ProxyProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "AuthenticationTests",
             dependencies: ["Authentication", "BrokerCore", "CertTools", "ConfigModel", "EmqxTestSupport"], swiftSettings: strictSwift),

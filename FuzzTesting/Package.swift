@@ -20,6 +20,10 @@ let package = Package(
             dependencies: ["CFuzzerDriver", .product(name: "ConfigModel", package: "emqxctl")]
         ),
         .executableTarget(
+            name: "FuzzProxyHeader",
+            dependencies: ["CFuzzerDriver", .product(name: "ProxyProtocol", package: "emqxctl")]
+        ),
+        .executableTarget(
             name: "FuzzACLFile",
             dependencies: ["CFuzzerDriver", .product(name: "ConfigModel", package: "emqxctl")]
         ),

@@ -15,7 +15,7 @@ bin="$(swift build --show-bin-path -Xswiftc -sanitize=fuzzer,address -Xswiftc -p
 
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus"' EXIT
-for target in FuzzHOCONParser:HOCON FuzzMQTTDecoder:MQTT FuzzUserImportFile:Users FuzzACLFile:ACL; do
+for target in FuzzHOCONParser:HOCON FuzzMQTTDecoder:MQTT FuzzUserImportFile:Users FuzzACLFile:ACL FuzzProxyHeader:Proxy; do
     name="${target%%:*}"
     cases="FailCases/${target##*:}"
     echo "fuzz: $name replays $cases"

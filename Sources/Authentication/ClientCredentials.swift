@@ -38,7 +38,7 @@ package struct ClientCredentials: Sendable {
         case "zone": "default"
         case "cert_subject": certificate?.subject ?? ""
         case "cert_common_name": certificate?.commonName ?? ""
-        case "cert_pem": certificate?.base64DER ?? ""
+        case "cert_pem": certificate.map { $0.der.isEmpty ? "" : $0.base64DER } ?? ""
         default: ""  // client_attrs.NAME: serve sets no client attributes
         }
     }
@@ -51,6 +51,14 @@ package struct PeerCertificate: Sendable {
     package let commonName: String?
     /// RFC 4514, most specific first, EMQX's names and escaping: `CN=client1,O=EMQX,C=SE`.
     package let subject: String
+
+    /// A certificate a TLS-terminating proxy verified and named by its CN alone (PROXY v2's
+    /// SSL TLV): `cn` and `dn` are that CN, as in EMQX; `crt`, `pem` and `md5` have nothing.
+    package init(proxiedCommonName: String) {
+        der = []
+        commonName = proxiedCommonName
+        subject = proxiedCommonName
+    }
 
     package init?(der: [UInt8]) {
         guard let certificate = try? Certificate(der: der) else { return nil }
@@ -70,9 +78,9 @@ package struct PeerCertificate: Sendable {
         case .disabled: nil
         case .cn: commonName
         case .dn: subject
-        case .crt: String(decoding: der, as: UTF8.self)
-        case .pem: base64DER
-        case .md5: PasswordHash.simple(.md5, .disable).hash(der, salt: [])
+        case .crt: der.isEmpty ? nil : String(decoding: der, as: UTF8.self)
+        case .pem: der.isEmpty ? nil : base64DER
+        case .md5: der.isEmpty ? nil : PasswordHash.simple(.md5, .disable).hash(der, salt: [])
         }
     }
 

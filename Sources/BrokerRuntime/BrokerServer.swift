@@ -191,6 +191,8 @@ public final class BrokerServer: @unchecked Sendable {
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let listenerID = listener.id
+        let proxyProtocol = listener.proxyProtocol
+        let proxyTimeout = TimeAmount.milliseconds(listener.proxyProtocolTimeout.milliseconds)
         return ServerBootstrap(group: group)
             .applying(tcp)
             .serverChannelInitializer { channel in
@@ -212,6 +214,10 @@ public final class BrokerServer: @unchecked Sendable {
                     // connection reads PINGREQs) and let it grow for bursts.
                     try options?.setOption(
                         .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+                    // A PROXY header comes before everything, TLS included.
+                    if proxyProtocol {
+                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolHandler(listener: state.value, timeout: proxyTimeout))
+                    }
                     if let tls {
                         let handler = try TLSHandler(
                             context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)

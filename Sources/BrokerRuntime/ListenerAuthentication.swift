@@ -41,8 +41,8 @@ struct ClientIdentityRules {
 
     init() {}
 
-    /// `verifiesPeer`: the listener asks for and verifies client certificates; the
-    /// certificate options apply only there.
+    /// `verifiesPeer`: the listener asks for and verifies client certificates (or takes them
+    /// from a PROXY header); the certificate options apply only there.
     init(_ mqtt: MQTTConfig, verifiesPeer: Bool, psk: Bool) {
         if verifiesPeer {
             usernameFromCertificate = mqtt.peerCertAsUsername
@@ -65,10 +65,11 @@ struct ClientIdentityRules {
         case refused(ReasonCode, why: String)
     }
 
-    func apply(to packet: ConnectPacket, identity: TLSPeerIdentity?) -> Outcome {
+    /// `certificate`: the verified client certificate (from the handshake, or named by a
+    /// TLS-terminating proxy); `pskIdentity`: the identity of a PSK handshake.
+    func apply(to packet: ConnectPacket, certificate: PeerCertificate?, pskIdentity: [UInt8]?) -> Outcome {
         var packet = packet
-        let certificate = identity?.certificateDER.flatMap(PeerCertificate.init(der:))
-        let psk = identity?.pskIdentity.map { String(decoding: $0, as: UTF8.self) }
+        let psk = pskIdentity.map { String(decoding: $0, as: UTF8.self) }
         for (field, isUsername) in [(usernameFromCertificate, true), (clientIDFromCertificate, false)] where field != .disabled {
             let key = isUsername ? "peer_cert_as_username" : "peer_cert_as_clientid"
             guard let certificate else {

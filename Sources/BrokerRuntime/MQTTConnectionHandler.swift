@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import MQTTCore
 import NIOCore
+import ProxyProtocol
 
 /// One client connection: bytes in through the pure parser, packets to the broker core (via
 /// its driver), packets out through the encoder. Also the one place that turns a codec error
@@ -44,6 +45,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private var unsentAtArm = 0
     /// Who the TLS handshake proved the peer to be (ssl listeners).
     private var peerIdentity: TLSPeerIdentity?
+    /// What a TLS-terminating proxy said of the client's TLS (its PROXY v2 SSL TLV).
+    private var proxiedSSL: ProxyHeader.SSL?
     /// While the authentication chain decides a CONNECT: reading stops, and what arrived
     /// meanwhile waits in `inbound`, unparsed.
     private var authenticating = false
@@ -117,7 +120,22 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let identity = event as? TLSPeerIdentity { peerIdentity = identity }
+        if let proxied = event as? ProxiedConnection { proxiedConnection(proxied, context: context) }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A PROXY header named the real client: from now on it is the peer (logs, `${peerhost}`,
+    /// `{ipaddr, …}` rules), and access_rules are checked again on it. Beyond EMQX, which checks
+    /// only the proxy's address.
+    private func proxiedConnection(_ proxied: ProxiedConnection, context: ChannelHandlerContext) {
+        proxiedSSL = proxied.header.ssl
+        guard let address = proxied.address else { return }
+        peer = address
+        if !listener.accessRules.isEmpty, let rule = listener.accessRules.denying(address.addressBytes) {
+            listener.logFailure(
+                "connection refused on \(listener.id) by its access rule \"\(rule)\" (the address the PROXY header gave)", peer: peer)
+            close(reason: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -140,10 +158,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             guard case .connect(let connect) = packet else { return protocolViolation(.protocolError("the first packet must be CONNECT")) }
             protocolVersion = connect.protocolVersion
             if listener.authentication.isActive { return authenticate(connect, from: id) }
-            let certificate = peerIdentity?.certificateDER.flatMap(PeerCertificate.init(der:))
             return accept(connect, from: id, certificate: certificate, isSuperuser: false)
         }
         driver.receive(packet, from: id)
+    }
+
+    /// The verified client certificate, from the handshake or a TLS-terminating proxy.
+    private var certificate: PeerCertificate? {
+        if let der = peerIdentity?.certificateDER { return PeerCertificate(der: der) }
+        guard let ssl = proxiedSSL, ssl.clientCertificateVerified, let commonName = ssl.commonName else { return nil }
+        return PeerCertificate(proxiedCommonName: commonName)
     }
 
     /// Hands the CONNECT to the broker with who the client is, for authorization.
@@ -168,7 +192,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func authenticate(_ connect: ConnectPacket, from id: ConnectionID) {
         guard let context else { return }
         let authentication = listener.authentication
-        switch authentication.identity.apply(to: connect, identity: peerIdentity) {
+        switch authentication.identity.apply(to: connect, certificate: certificate, pskIdentity: peerIdentity?.pskIdentity) {
         case .refused(let reason, let why):
             refuseConnect(reason, why: why, client: connect.clientIdentifier)
         case .identified(let packet, let certificate):

@@ -79,6 +79,12 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// A PROXY header named the real client: refusals name it, not the proxy.
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let real = event as? RealPeerAddress { peer = real.address }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     package func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         failHeldWrites()

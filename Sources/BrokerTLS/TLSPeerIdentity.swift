@@ -1,3 +1,5 @@
+package import NIOCore
+
 /// Who the peer proved to be in a TLS handshake, sent up the pipeline as a user inbound event
 /// when the handshake completes, before any application data. On a server: the client
 /// certificate (present only when the listener asked for one and it verified) and the PSK
@@ -10,4 +12,12 @@ package struct TLSPeerIdentity: Sendable, Equatable {
         self.certificateDER = certificateDER
         self.pskIdentity = pskIdentity
     }
+}
+
+/// The client's real address, learned after accept (a PROXY protocol header), sent up the
+/// pipeline so that what logs a peer logs this one instead of the proxy's.
+package struct RealPeerAddress: Sendable {
+    package let address: SocketAddress
+
+    package init(_ address: SocketAddress) { self.address = address }
 }

@@ -16,6 +16,8 @@ import Testing
         "force_shutdown.enable", "force_shutdown.max_mailbox_size", "force_shutdown.max_heap_size",
         // ServeTests, TLSServeTests, ListenerControlsServeTests (access_rules, max_connections).
         "listeners.*.*.enable", "listeners.*.*.bind", "listeners.*.*.max_connections", "listeners.*.*.access_rules",
+        // ProxyProtocolServeTests, HAProxyServeTests.
+        "listeners.*.*.proxy_protocol", "listeners.*.*.proxy_protocol_timeout",
         // TCPOptionsServeTests: socket options seen with ss, nolinger as a reset, send_timeout
         // closing a client that stopped reading (high_watermark is its threshold).
         "listeners.*.*.tcp_options", "listeners.*.*.tcp_options.backlog", "listeners.*.*.tcp_options.reuseaddr",

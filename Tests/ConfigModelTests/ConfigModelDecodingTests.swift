@@ -200,15 +200,15 @@ import Testing
         #expect(lines["listeners.ssl.peer.ssl_options.verify"] == 7)
     }
 
-    /// What a user relies on is either enforced or warned about: a deny rule is applied by
-    /// serve (nothing to say), a PROXY header is not read (a warning).
+    /// What a user relies on is either enforced or warned about: a deny rule and a PROXY
+    /// header are applied by serve (nothing to say), a mountpoint is not (a warning).
     @Test func securitySettingsAreEnforcedOrWarnedAbout() throws {
         let enforced = load("listeners.tcp.default.access_rules = [\"deny all\"]\n")
         let aboutTheRule = enforced.diagnostics.filter { ($0.keyPath ?? "").hasPrefix("listeners.tcp") }
         #expect(aboutTheRule.isEmpty, "\(enforced.diagnostics)")
         let warned = load("listeners.tcp.default { proxy_protocol = true, mountpoint = \"tenant/\", enable_authn = true }\n")
         let said = warned.diagnostics.filter { $0.code == .noEffect }.sorted { $0.keyPath ?? "" < $1.keyPath ?? "" }
-        #expect(said.map(\.keyPath) == ["listeners.tcp.default.mountpoint", "listeners.tcp.default.proxy_protocol"])
+        #expect(said.map(\.keyPath) == ["listeners.tcp.default.mountpoint"])
         #expect(said.allSatisfy { $0.severity == .warning })
         let off = load("listeners.tcp.default { proxy_protocol = false, mountpoint = \"\", enable_authn = false }\n")
         #expect(off.diagnostics.filter { $0.code == .noEffect }.isEmpty, "\(off.diagnostics)")

@@ -61,6 +61,11 @@ public struct AccessRule: Hashable, Sendable, CustomStringConvertible {
     /// An IPv4 (4 bytes) or IPv6 (16 bytes) address in text form, as rules hold them.
     public static func addressBytes(_ text: String) -> [UInt8]? { parseAddress(text) }
 
+    /// The text of a 4- or 16-byte address; nil for any other length.
+    public static func addressText(_ bytes: [UInt8]) -> String? {
+        bytes.count == 4 || bytes.count == 16 ? format(bytes) : nil
+    }
+
     static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }

@@ -57,11 +57,6 @@ public struct ListenerConfig: Sendable {
         mountpoint = reader.string("mountpoint", default: "")
         accessRules = Self.accessRules(&reader) ?? accessRules
         reader.notApplied(
-            ["proxy_protocol"], .warning,
-            why: "serve reads no PROXY header, so a connection that starts with one is refused and access_rules see the proxy's address",
-            when: proxyProtocol)
-        reader.notApplied(["proxy_protocol_timeout"], why: "serve reads no PROXY header")
-        reader.notApplied(
             ["mountpoint"], .warning,
             why: "serve does not prefix this listener's topics, so its clients share one topic space with all others",
             when: !mountpoint.isEmpty)

@@ -7,8 +7,10 @@ Usage:
       Publishes QoS 1 over 5.0; prints the PUBACK's reason code, or "disconnected RC".
   python3 authz_clients.py roundtrip PORT TOPIC [CAFILE CERT KEY]
       Subscribes to TOPIC and publishes to it (5.0, QoS 1); prints "received" or "nothing".
-Every wait is bounded.
+With BIND_ADDRESS set, the client connects from that address. A connection closed before
+CONNACK prints "refused". Every wait is bounded.
 """
+import os
 import queue
 import ssl
 import sys
@@ -28,9 +30,19 @@ def connect(port, version, tls):
         c.tls_set(ca_certs=cafile, certfile=cert, keyfile=key, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     c.on_connect = lambda cl, ud, flags, rc, props: connected.put(rc.value)
     c.on_disconnect = lambda cl, ud, flags, rc, props: lost.put(rc.value)
-    c.connect("127.0.0.1", port, keepalive=30)
+    # BIND_ADDRESS: the client's own address (127.0.0.2 …), for checks of the real address.
+    try:
+        c.connect("127.0.0.1", port, keepalive=30, bind_address=os.environ.get("BIND_ADDRESS", ""))
+    except (OSError, ssl.SSLError):
+        print("refused", flush=True)  # closed during the TLS handshake
+        sys.exit(0)
     c.loop_start()
-    assert connected.get(timeout=10) == 0, "refused"
+    try:
+        code = connected.get(timeout=10)
+    except queue.Empty:
+        print("refused", flush=True)
+        sys.exit(0)
+    assert code == 0, "refused"
     return c, lost
 
 
