@@ -10,6 +10,11 @@ import NIOCore
 final class ListenerState {
     let id: String
     let maxConnections: Int?
+    /// `max_conn_rate`, when set.
+    private var rateLimiter: ConnectionRateLimiter?
+    /// Connections closed at accept for max_conn_rate and max_connections.
+    private(set) var shedByRate = 0
+    private(set) var shedByCapacity = 0
     let accessRules: [AccessRule]
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
     let sendTimeout: TimeAmount
@@ -23,9 +28,11 @@ final class ListenerState {
     let logger: Logger
 
     init(
-        id: String, maxConnections: Int? = nil, accessRules: [AccessRule] = [], sendTimeout: TimeAmount = .seconds(15),
-        authentication: ListenerAuthentication = .none, logger: Logger = Logger(label: "emqxctl.broker")
+        id: String, maxConnections: Int? = nil, maxConnectionRate: ConnectionRate? = nil, accessRules: [AccessRule] = [],
+        sendTimeout: TimeAmount = .seconds(15), authentication: ListenerAuthentication = .none,
+        logger: Logger = Logger(label: "emqxctl.broker")
     ) {
+        self.rateLimiter = maxConnectionRate.map(ConnectionRateLimiter.init)
         self.authentication = authentication
         self.id = id
         self.logger = logger
@@ -37,7 +44,8 @@ final class ListenerState {
 
     convenience init(_ listener: ListenerConfig, authentication: ListenerAuthentication, logger: Logger) {
         self.init(
-            id: listener.id, maxConnections: listener.maxConnections, accessRules: listener.accessRules,
+            id: listener.id, maxConnections: listener.maxConnections, maxConnectionRate: listener.maxConnectionRate,
+            accessRules: listener.accessRules,
             sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), authentication: authentication, logger: logger)
     }
 
@@ -46,13 +54,22 @@ final class ListenerState {
         /// A rule of access_rules denies the peer's address.
         case denied(AccessRule)
         case overCapacity
+        /// Over max_conn_rate.
+        case overRate
     }
 
     /// Whether a new connection from `peer` may stay: access_rules first (EMQX checks them at
-    /// accept), then max_connections. An admitted connection counts until `leave()`.
-    func admit(_ peer: SocketAddress?) -> Admission {
+    /// accept), then max_connections, then max_conn_rate. An admitted connection counts until `leave()`.
+    func admit(_ peer: SocketAddress?, now: NIODeadline) -> Admission {
         if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) { return .denied(rule) }
-        if let maxConnections, connections >= maxConnections { return .overCapacity }
+        if let maxConnections, connections >= maxConnections {
+            shedByCapacity += 1
+            return .overCapacity
+        }
+        if rateLimiter != nil, !rateLimiter!.admit(now: now) {
+            shedByRate += 1
+            return .overRate
+        }
         connections += 1
         turnover += 1
         return .admitted

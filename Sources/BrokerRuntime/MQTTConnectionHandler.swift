@@ -67,7 +67,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
         peer = context.remoteAddress
-        switch listener.admit(context.remoteAddress) {
+        switch listener.admit(context.remoteAddress, now: context.eventLoop.now) {
         case .admitted:
             id = driver.register(self)
             arm(in: idleTimeout)
@@ -79,7 +79,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         case .overCapacity:
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
             listener.logFailure(
-                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0))", peer: peer)
+                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0)); \(listener.shedByCapacity) shed so far",
+                peer: peer)
+            refuse(context)
+        case .overRate:
+            // Over max_conn_rate: closed before any TLS work, so a storm costs accepts only.
+            listener.logFailure(
+                "connection refused: \(listener.id) is over max_conn_rate; \(listener.shedByRate) shed so far", peer: peer)
             refuse(context)
         }
     }

@@ -20,6 +20,8 @@ public struct Preflight: Sendable {
     public var pskStore: String?
     /// The user store `serve` would open, checked when a chain has a built_in_database.
     public var userStore: String?
+    /// The open-file limit to check against, instead of this process's (tests).
+    public var fileLimitOverride: UInt64?
 
     public init(
         environment: [String: String],
@@ -60,6 +62,7 @@ public struct Preflight: Sendable {
         }
         checkPSK(config, sink: sink)
         checkUserStore(config, sink: sink)
+        checkFileLimit(config, sink: sink)
         return PreflightReport(diagnostics: sink.diagnostics, material: material)
     }
 
@@ -315,6 +318,26 @@ public struct Preflight: Sendable {
                 "the user store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
                 hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
         }
+    }
+
+    /// The classic cap: an open-file limit (`ulimit -n`, often 1024) below what the listeners'
+    /// max_connections add up to, so connections fail with "too many open files" long before.
+    private func checkFileLimit(_ config: BrokerConfig, sink: DiagnosticSink) {
+        let limited = config.servedListeners.compactMap { listener in listener.maxConnections.map { (listener, $0) } }
+        let total = limited.reduce(0) { $0 + $1.1 }
+        guard let soft = openFileLimit, total > 0, UInt64(total) > soft, let first = limited.first?.0 else { return }
+        sink.report(
+            .fileLimit, .warning, first.location, "\(first.keyPath).max_connections",
+            "the open-file limit is \(soft), below the \(total) connections the listeners' max_connections allow (\(limited.map { "\($0.0.id) \($0.1)" }.joined(separator: ", ")))",
+            hint: "raise it (ulimit -n \(total + 1024), or LimitNOFILE= in a systemd unit), or lower max_connections")
+    }
+
+    /// The soft RLIMIT_NOFILE of this process (serve's, when serve runs the check).
+    var openFileLimit: UInt64? {
+        if let fileLimitOverride { return fileLimitOverride }
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return UInt64(limit.rlim_cur)
     }
 
     /// A file's permission bits, nil when it does not exist.

@@ -18,6 +18,8 @@ import Testing
         "listeners.*.*.enable", "listeners.*.*.bind", "listeners.*.*.max_connections", "listeners.*.*.access_rules",
         // ProxyProtocolServeTests, HAProxyServeTests.
         "listeners.*.*.proxy_protocol", "listeners.*.*.proxy_protocol_timeout",
+        // ConnectionLimitsServeTests, ConnectionRateLimiterTests, Benchmarks/storm.sh.
+        "listeners.*.*.max_conn_rate", "listeners.*.*.max_conn_burst",
         // TCPOptionsServeTests: socket options seen with ss, nolinger as a reset, send_timeout
         // closing a client that stopped reading (high_watermark is its threshold).
         "listeners.*.*.tcp_options", "listeners.*.*.tcp_options.backlog", "listeners.*.*.tcp_options.reuseaddr",
@@ -138,7 +140,7 @@ import Testing
             }
             return (path, severity)
         }
-        #expect(notApplied.count > 20)
+        #expect(notApplied.count >= 15)
         for (path, severity) in notApplied {
             let (parent, key) =
                 path.hasPrefix("mqtt.")

@@ -85,6 +85,8 @@ extension Diagnostic.Code {
     public static let authorizationSource: Self = "authorization-source"
     /// No acl.conf where EMQX's default source looks: EMQX's shipped rules apply.
     public static let aclDefault: Self = "acl-default"
+    /// The open-file limit is below what max_connections allow.
+    public static let fileLimit: Self = "file-limit"
     /// The user store (password hashes) open to others than its owner.
     public static let storeFileMode: Self = "store-file-mode"
     /// An authentication backend's URL that cannot be requested.

@@ -8,6 +8,8 @@ public struct ListenerConfig: Sendable {
     public var bind: Located<BindAddress>
     /// nil means `infinity`.
     public var maxConnections: Int?
+    /// `max_conn_rate` with `max_conn_burst`; nil means `infinity`.
+    public var maxConnectionRate: ConnectionRate?
     public var accessRules: [AccessRule] = [AccessRule(parsing: "allow all")!]
     public var proxyProtocol = false
     public var proxyProtocolTimeout = ConfigDuration.seconds(3)
@@ -64,9 +66,10 @@ public struct ListenerConfig: Sendable {
         if let value = reader.value("authentication") {
             authentication = AuthenticatorConfig.chain(value, keyPath: reader.path("authentication"), context: context)
         }
+        maxConnectionRate = Self.connectionRate(&reader)
         reader.notApplied(
-            ["limiter", "max_conn_rate", "messages_rate", "bytes_rate"], .warning,
-            why: "serve has no rate limits yet; only max_connections bounds this listener")
+            ["limiter", "messages_rate", "bytes_rate"], .warning,
+            why: "serve has no per-client rate limits; max_conn_rate and max_connections bound this listener")
         reader.notApplied(
             ["zone"], .warning, why: "serve applies the global mqtt settings to every listener; zones are not read")
         reader.notApplied(["acceptors"], why: "SwiftNIO accepts on its event loops")
@@ -106,6 +109,33 @@ public struct ListenerConfig: Sendable {
         "ecn_enabled", "hystart_enabled", "tls_server_max_send_buffer", "tls_client_max_send_buffer",
         "stream_multi_receive_enabled", "max_worker_queue_delay_us",
     ]
+
+    /// `max_conn_rate` ("1000/s", "1000/10s", "1000", infinity) and `max_conn_burst`.
+    private static func connectionRate(_ reader: inout ObjectReader) -> ConnectionRate? {
+        let burst = reader.value("max_conn_burst").flatMap { value -> Int? in
+            guard let text = value.scalarText, let count = Int(text), count > 0 else {
+                reader.invalid("max_conn_burst", value, "expected a whole number of 1 or more")
+                return nil
+            }
+            return count
+        }
+        guard let value = reader.value("max_conn_rate"), value.scalarText != "infinity" else {
+            if burst != nil {
+                reader.sink.report(
+                    .noEffect, .warning, reader.keyLocation("max_conn_burst"), reader.path("max_conn_burst"),
+                    "max_conn_burst has no effect without max_conn_rate")
+            }
+            return nil
+        }
+        guard let text = value.scalarText, var rate = ConnectionRate(parsing: text) else {
+            reader.invalid(
+                "max_conn_rate", value,
+                "\"\(value.scalarText ?? value.kindName)\" is not a rate; write \"1000/s\", \"1000/10s\", \"1000\" or infinity")
+            return nil
+        }
+        if let burst { rate.burst = burst }
+        return rate
+    }
 
     private static func maxConnections(_ reader: inout ObjectReader) -> Int? {
         guard let value = reader.value("max_connections") else { return nil }
