@@ -181,7 +181,8 @@ public final class BrokerServer: @unchecked Sendable {
         let verifiesPeer = listener.sslOptions?.verify == .verifyPeer
         let authentication = ListenerAuthentication(
             service: self.authentication, mode: listener.enableAuthn,
-            identity: ClientIdentityRules(config.mqtt, verifiesPeer: verifiesPeer, psk: tls != nil && pskResolver != nil),
+            identity: ClientIdentityRules(
+                config.mqtt, verifiesPeer: verifiesPeer || listener.proxyProtocol, psk: tls != nil && pskResolver != nil),
             listenerID: listener.id)
         let state = try loop.submit {
             NIOLoopBound(ListenerState(listener, authentication: authentication, logger: logger), eventLoop: loop)

@@ -24,7 +24,7 @@ struct HeapTrimmerTests {
     /// A burst that paused at a check is trimmed then; when it goes on and settles again, its
     /// tail is trimmed too, small as it is (the clients that held the most left last).
     @Test func theTailOfABurstThatPausedIsTrimmedToo() {
-        let trimmer = HeapTrimmer(burst: 100, steady: 1_000)
+        let trimmer = HeapTrimmer(burst: 100, steady: 1_000, tail: 3)
         #expect(!trimmer.check(activity: 300))
         #expect(trimmer.check(activity: 300))  // a pause: settled, 300 since
         #expect(!trimmer.check(activity: 302))  // two clients closed

@@ -70,14 +70,14 @@ import Testing
             "emqx.conf",
             """
             listeners.tcp.default.bind = "localhost:1883"
-            listeners.tcp.default.proxy_protocol = true
+            listeners.tcp.default.mountpoint = "tenant/"
             listeners.ssl.default = marked_for_deletion
             """)
         let outcome = try Emqxctl.run(["serve", "--config", "emqx.conf"], in: folder.path, timeout: 20)
         #expect(outcome.status == 2, "\(outcome)")
         #expect(outcome.stderr.contains("error[bind-invalid]"), "\(outcome)")
         // What the summary counts is printed: the warning too.
-        #expect(outcome.stderr.contains("warning[no-effect]: listeners.tcp.default.proxy_protocol"), "\(outcome)")
+        #expect(outcome.stderr.contains("warning[no-effect]: listeners.tcp.default.mountpoint"), "\(outcome)")
         #expect(outcome.stderr.contains("not starting: 1 error, 1 warning"), "\(outcome)")
     }
 
