@@ -15,12 +15,14 @@ import Stores
 /// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
 /// per enabled tcp or ssl listener.
 public final class BrokerServer: @unchecked Sendable {
-    private let config: BrokerConfig
+    private var config: BrokerConfig
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let driver: NIOLoopBound<BrokerDriver>
     private var channels: [(id: String, channel: any Channel)] = []
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
+    /// Each TLS listener's staple and CRL source, which a reload's new context keeps.
+    private var revocation: [String: (staple: OCSPStaple?, crls: CRLCache?)] = [:]
     private var staplers: [NIOLoopBound<OCSPStapler>] = []
     private var crlCaches: [CRLCache] = []
 
@@ -104,6 +106,7 @@ public final class BrokerServer: @unchecked Sendable {
                 guard let material = material[listener.id] else { throw PreflightMissing(listenerID: listener.id) }
                 let staple = try startOCSPStapling(listener.id, options, material)
                 let crls = try startCRLCache(listener.id, options, material)
+                revocation[listener.id] = (staple, crls)
                 tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: staple, crls: crls)
             }
             let channel: any Channel
@@ -185,7 +188,9 @@ public final class BrokerServer: @unchecked Sendable {
                 config.mqtt, verifiesPeer: verifiesPeer || listener.proxyProtocol, psk: tls != nil && pskResolver != nil),
             listenerID: listener.id)
         let state = try loop.submit {
-            NIOLoopBound(ListenerState(listener, authentication: authentication, logger: logger), eventLoop: loop)
+            let state = ListenerState(listener, authentication: authentication, logger: logger)
+            state.tls = tls
+            return NIOLoopBound(state, eventLoop: loop)
         }.wait()
         listenerStates.append(state)
         let tcp = listener.tcpOptions
@@ -219,7 +224,7 @@ public final class BrokerServer: @unchecked Sendable {
                     if proxyProtocol {
                         try channel.pipeline.syncOperations.addHandler(ProxyProtocolHandler(listener: state.value, timeout: proxyTimeout))
                     }
-                    if let tls {
+                    if let tls = state.value.tls {
                         let handler = try TLSHandler(
                             context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
@@ -228,6 +233,68 @@ public final class BrokerServer: @unchecked Sendable {
                 }
             }
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
+    }
+
+    /// What a reload did: what now applies to new connections, and what needs a restart.
+    public struct ReloadReport: Sendable {
+        public var applied: [String] = []
+        public var needsRestart: [String] = []
+    }
+
+    /// Applies a config that has passed preflight (`material` is what it read) without
+    /// dropping anyone: each listener's new TLS context (certificates, keys, CA, ciphers,
+    /// versions), access_rules and limits take over for new connections in one step on the
+    /// event loop, and the authorization rules are swapped (every session's cache with them).
+    /// A changed bind, an added or removed listener, and changed OCSP or CRL settings are
+    /// named as needing a restart, and left as they are.
+    public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial]) throws -> ReloadReport {
+        var report = ReloadReport()
+        let running = Dictionary(uniqueKeysWithValues: config.servedListeners.map { ($0.id, $0) })
+        let wanted = Dictionary(uniqueKeysWithValues: newConfig.servedListeners.map { ($0.id, $0) })
+        for id in Set(running.keys).symmetricDifference(wanted.keys).sorted() {
+            report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
+        }
+        var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?)] = []
+        for (index, old) in config.servedListeners.enumerated() {
+            guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
+            if new.bind.value != old.bind.value {
+                report.needsRestart.append("\(old.id) bind \(old.bind.value) → \(new.bind.value)")
+                continue
+            }
+            var tls: TLSContext?
+            if let options = new.sslOptions {
+                guard let files = material[new.id] else { throw PreflightMissing(listenerID: new.id) }
+                if Self.revocationSettings(options) != old.sslOptions.map(Self.revocationSettings) {
+                    report.needsRestart.append("\(new.id) OCSP or CRL settings")
+                }
+                let kept = revocation[new.id]
+                tls = try TLSContext.server(options, material: files, psk: pskResolver, staple: kept?.staple, crls: kept?.crls)
+                report.applied.append("\(new.id) ssl_options")
+            }
+            report.applied.append("\(new.id) access_rules and limits")
+            swaps.append((listenerStates[index], new, tls))
+        }
+        let policy = try authorizationPolicy(newConfig.authorization)
+        report.applied.append("authorization (\(newConfig.authorization.sources.count) sources)")
+        try driver.eventLoop.submit { [driver, swaps] in
+            for (state, listener, tls) in swaps {
+                state.value.tls = tls ?? state.value.tls
+                state.value.apply(listener)
+            }
+            driver.value.replaceAuthorization(policy)
+        }.wait()
+        if newConfig.mqtt != config.mqtt { report.needsRestart.append("mqtt") }
+        config = newConfig
+        return report
+    }
+
+    /// The settings a running stapler and CRL cache were made from (a reload keeps those).
+    private static func revocationSettings(_ options: SSLOptions) -> String {
+        let ocsp = options.ocsp
+        return [
+            "\(ocsp?.enableOCSPStapling ?? false)", ocsp?.responderURL?.value ?? "", ocsp?.issuerPEM?.value ?? "",
+            "\(options.enableCRLCheck)", options.crlfile?.value ?? "", "\(options.crlUnavailable)",
+        ].joined(separator: "|")
     }
 
     /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every

@@ -9,15 +9,18 @@ import NIOCore
 /// connection-failure log lines. Confined to the broker's event loop.
 final class ListenerState {
     let id: String
-    let maxConnections: Int?
+    private(set) var maxConnections: Int?
+    /// The TLS context new connections get; a reload swaps it, connections already open keep
+    /// theirs.
+    var tls: TLSContext?
     /// `max_conn_rate`, when set.
     private var rateLimiter: ConnectionRateLimiter?
     /// Connections closed at accept for max_conn_rate and max_connections.
     private(set) var shedByRate = 0
     private(set) var shedByCapacity = 0
-    let accessRules: [AccessRule]
+    private(set) var accessRules: [AccessRule]
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
-    let sendTimeout: TimeAmount
+    private(set) var sendTimeout: TimeAmount
     /// Who a CONNECT is; nothing to do without a chain or identity rules.
     var authentication: ListenerAuthentication
     private(set) var connections = 0
@@ -37,8 +40,7 @@ final class ListenerState {
         self.id = id
         self.logger = logger
         self.maxConnections = maxConnections
-        // The default `allow all` decides nothing: no rule to walk per connection.
-        self.accessRules = accessRules.allSatisfy { $0.action == .allow && $0.network == nil } ? [] : accessRules
+        self.accessRules = Self.effective(accessRules)
         self.sendTimeout = sendTimeout
     }
 
@@ -47,6 +49,19 @@ final class ListenerState {
             id: listener.id, maxConnections: listener.maxConnections, maxConnectionRate: listener.maxConnectionRate,
             accessRules: listener.accessRules,
             sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), authentication: authentication, logger: logger)
+    }
+
+    /// A reload's new access_rules and limits, for connections accepted from now on.
+    func apply(_ listener: ListenerConfig) {
+        maxConnections = listener.maxConnections
+        accessRules = Self.effective(listener.accessRules)
+        sendTimeout = .milliseconds(listener.tcpOptions.sendTimeout.milliseconds)
+        rateLimiter = listener.maxConnectionRate.map(ConnectionRateLimiter.init)
+    }
+
+    /// The default `allow all` decides nothing: no rule to walk per connection.
+    private static func effective(_ rules: [AccessRule]) -> [AccessRule] {
+        rules.allSatisfy { $0.action == .allow && $0.network == nil } ? [] : rules
     }
 
     enum Admission {

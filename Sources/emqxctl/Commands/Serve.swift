@@ -104,7 +104,7 @@ extension EmqxCtl {
                 throw ExitCode.failure
             }
             psk?.startRefreshing()
-            Self.waitForTerminationSignal()
+            Self.waitForTerminationSignal(onHangUp: { reload(server, environment: environment, logger: logger) })
             psk?.stop()
             server.shutdown()
         }
@@ -150,14 +150,45 @@ extension EmqxCtl {
             }
         }
 
-        /// Blocks until SIGINT or SIGTERM.
-        static func waitForTerminationSignal() {
+        /// SIGHUP: re-reads the config and every file it names, runs the preflight serve ran at
+        /// start, and applies the result only if it has no errors (nothing changes otherwise,
+        /// and the log lists why). Connected clients are never dropped.
+        func reload(_ server: BrokerServer, environment: [String: String], logger: Logger) {
+            let loader = ConfigLoader(environment: environment)
+            let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
+            var checks = Preflight(environment: environment)
+            checks.pskStore = pskDB
+            checks.userStore = userDB
+            let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
+            let errors = (loaded.diagnostics + (preflight?.diagnostics ?? [])).filter { $0.severity == .error }
+            guard let model = loaded.config, let preflight, errors.isEmpty else {
+                logger.error("reload refused, nothing changed: \(DiagnosticRenderer.summary(errors))")
+                for error in errors {
+                    logger.error("\(DiagnosticRenderer.render([error]).trimmingCharacters(in: .whitespacesAndNewlines))")
+                }
+                return
+            }
+            do {
+                let report = try server.reload(model, material: preflight.material)
+                logger.notice("reload applied: \(report.applied.joined(separator: ", "))")
+                if !report.needsRestart.isEmpty {
+                    logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
+                }
+            } catch {
+                logger.error("reload failed, nothing changed: \(error)")
+            }
+        }
+
+        /// Blocks until SIGINT or SIGTERM; SIGHUP calls `onHangUp` (a reload) and goes on.
+        static func waitForTerminationSignal(onHangUp: @escaping @Sendable () -> Void = {}) {
             let stop = DispatchSemaphore(value: 0)
+            // One queue: reloads run one at a time, in the order the signals came.
+            let signals = DispatchQueue(label: "emqxctl.signals")
             var sources: [any DispatchSourceSignal] = []
-            for signalNumber in [SIGINT, SIGTERM] {
+            for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
                 signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { stop.signal() }
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signals)
+                source.setEventHandler { if signalNumber == SIGHUP { onHangUp() } else { stop.signal() } }
                 source.resume()
                 sources.append(source)
             }
