@@ -11,8 +11,9 @@ import ProxyProtocol
 /// One client connection: bytes in through the pure parser, packets to the broker core (via
 /// its driver), packets out through the encoder. Also the one place that turns a codec error
 /// into the answer the spec prescribes (CONNACK or DISCONNECT with its reason code), and that
-/// enforces admission (access_rules, max_connections), the CONNECT timeout, keep-alive and
-/// tcp_options.send_timeout.
+/// enforces admission (access_rules, max_connections, max_conn_rate, and access_rules again
+/// on a PROXY header's address), authentication at CONNECT (identity rules, then the chain,
+/// holding later packets), the CONNECT timeout, keep-alive and tcp_options.send_timeout.
 ///
 /// Time is the event loop's (`eventLoop.now`), so tests drive it on an embedded loop.
 final class MQTTConnectionHandler: ChannelInboundHandler {
@@ -126,14 +127,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let identity = event as? TLSPeerIdentity { peerIdentity = identity }
-        if let proxied = event as? ProxiedConnection { proxiedConnection(proxied, context: context) }
+        if let proxied = event as? ProxiedConnection { proxiedConnection(proxied) }
         context.fireUserInboundEventTriggered(event)
     }
 
     /// A PROXY header named the real client: from now on it is the peer (logs, `${peerhost}`,
     /// `{ipaddr, …}` rules), and access_rules are checked again on it. Beyond EMQX, which checks
     /// only the proxy's address.
-    private func proxiedConnection(_ proxied: ProxiedConnection, context: ChannelHandlerContext) {
+    private func proxiedConnection(_ proxied: ProxiedConnection) {
         proxiedSSL = proxied.header.ssl
         guard let address = proxied.address else { return }
         peer = address

@@ -71,6 +71,8 @@ import Testing
         "authorization.cache.enable", "authorization.cache.max_size", "authorization.cache.ttl", "authorization.cache.excludes",
         "authorization.sources", "authorization.sources.*.enable", "authorization.sources.*.type", "authorization.sources.*.path",
         "authorization.sources.*.max_rules",
+        // LogFormatServeTests.
+        "log", "log.console", "log.console.formatter",
     ]
 
     /// A config that makes the model look for every key it knows: an ssl listener with an
@@ -84,6 +86,8 @@ import Testing
         psk_authentication {}
         crl_cache {}
         force_shutdown {}
+        log.console { formatter = json, level = debug }
+        log.file.default.enable = false
         authorization {
           no_match = deny, deny_action = disconnect, cache { enable = true, max_size = 64, ttl = 1m, excludes = ["a/#"] }
           sources = [{ type = file, path = "acl.conf" }, { type = built_in_database, max_rules = 10 }]
@@ -108,7 +112,7 @@ import Testing
     @Test func everyKeyIsAppliedOrReportedAsNotApplied() throws {
         let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
         let modelled: Set<String> = [
-            "listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown", "authentication", "authorization",
+            "listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown", "authentication", "authorization", "log",
         ]
         var seen: Set<String> = []
         for (path, status) in result.ledger.entries {

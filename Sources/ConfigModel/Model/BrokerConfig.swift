@@ -6,6 +6,7 @@ public struct BrokerConfig: Sendable {
     public var crlCache = CRLCacheConfig()
     public var forceShutdown = ForceShutdownConfig()
     public var mqtt = MQTTConfig()
+    public var log = LogConfig()
     /// The global authentication chain (`authentication`); a listener's own chain, when it has
     /// one, replaces it for that listener.
     public var authentication: [AuthenticatorConfig] = []
@@ -60,6 +61,10 @@ extension BrokerConfig {
             authorization = AuthorizationConfig(&reader, context: context)
         } else {
             authorization = .defaults(context: context)
+        }
+        if root.value("log") != nil {
+            var reader = root.object("log")
+            log = LogConfig(&reader)
         }
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")

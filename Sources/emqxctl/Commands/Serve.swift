@@ -87,7 +87,13 @@ extension EmqxCtl {
                 throw ExitCode(2)
             }
             let level = logLevel
+            let json = model.log.consoleFormatter == .json
             LoggingSystem.bootstrap { label in
+                if json {
+                    var handler = JSONLogHandler(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
                 return handler
