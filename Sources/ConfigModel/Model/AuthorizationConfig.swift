@@ -1,3 +1,5 @@
+import Foundation
+
 /// `authorization`: EMQX's sources of rules, what to do when none matches, how a denial is
 /// answered, and the per-connection cache, with EMQX 5.8's defaults.
 public struct AuthorizationConfig: Sendable {
@@ -43,10 +45,14 @@ public struct AuthorizationConfig: Sendable {
 
     private static func defaultFileSource(keyPath: String, at location: SourceLocation?, context: DecodingContext) -> Source {
         let path = context.expandPath(Located("${EMQX_ETC_DIR}/acl.conf", at: location, keyPath: keyPath))
-        if (try? context.fileSystem.contents(of: path.value)) ?? nil != nil,
-            let rules = ACLFile.load(path, fileSystem: context.fileSystem, sink: context.sink)
-        {
-            return .file(path: path, rules: rules)
+        // Read once: a file that is there is EMQX's source (an unreadable one is an error);
+        // only a missing one falls back to EMQX's shipped rules.
+        do {
+            if let text = try context.fileSystem.contents(of: path.value) {
+                return .file(path: path, rules: ACLFile.parse(text, path: path.value, keyPath: keyPath, sink: context.sink))
+            }
+        } catch {
+            context.sink.report(.fileUnreadable, .error, location, keyPath, "\(path.value) cannot be read: \(error.localizedDescription)")
         }
         context.sink.report(
             .aclDefault, .note, location, keyPath,
