@@ -41,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // The server ecosystem's logging API, so the broker logs like other Swift servers.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Metrics: the server ecosystem's API, exported in Prometheus's text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C, fenced into three places (CertTools, Stores/SQLite, BrokerRuntime/TLS).
@@ -117,7 +120,19 @@ let package = Package(
             name: "BrokerRuntime",
             dependencies: [
                 "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
-                "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), log,
+                "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), nio("NIOConcurrencyHelpers"), log,
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The admin endpoint: status (live or from the files), Prometheus metrics, the status
+        // page, and reload over HTTP.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "BrokerRuntime", "BrokerTLS", "Revocation", "ConfigModel", "ConfigPreflight", "CertTools", nio("NIOCore"), nio("NIOPosix"),
+                nio("NIOHTTP1"), log, .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),
@@ -127,7 +142,7 @@ let package = Package(
             name: "emqxctl",
             dependencies: [
                 "CertTools", "ConfigModel", "ConfigPreflight", "Stores", "BrokerTLS", "Authentication", "Revocation", "MQTTBench",
-                "BrokerRuntime",
+                "BrokerRuntime", "Operations", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -165,6 +180,12 @@ let package = Package(
         .testTarget(
             name: "AuthenticationTests",
             dependencies: ["Authentication", "BrokerCore", "CertTools", "ConfigModel", "EmqxTestSupport"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: [
+                "Operations", "BrokerRuntime", "ConfigModel", "ConfigPreflight", "CertTools", "EmqxTestSupport", nio("NIOCore"),
+            ],
+            swiftSettings: strictSwift),
         // Runs the built binary against real peers (the openssl CLI).
         .testTarget(
             name: "EmqxCtlTests", dependencies: ["emqxctl", "CertTools", "Stores", "EmqxTestSupport"], exclude: ["Clients"],

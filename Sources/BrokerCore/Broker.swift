@@ -36,6 +36,8 @@ package struct Broker {
     package internal(set) var messagesDelivered = 0
     /// Messages dropped, by reason; `messagesDropped` is their sum.
     package internal(set) var drops = Drops()
+    /// Sessions with a connection (CONNECT accepted).
+    package var connectedCount: Int { links.count }
     package var messagesDropped: Int { drops.queueFull + drops.qos0NotQueued + drops.tooLarge }
     /// One rate limit for the lines clients cause (refusals, violations, takeovers), so that
     /// a misbehaving fleet cannot flood the log.

@@ -7,6 +7,7 @@ public import ConfigPreflight
 import Foundation
 public import Logging
 import MQTTCore
+import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 import Revocation
@@ -20,13 +21,20 @@ public final class BrokerServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let driver: NIOLoopBound<BrokerDriver>
     private var channels: [(id: String, channel: any Channel)] = []
+    /// The listeners running, as last applied: in step with `channels` and `listenerStates`
+    /// (a reload that needs a restart leaves a listener as it was).
+    private var running: [ListenerConfig] = []
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
     /// Each TLS listener's staple and CRL source, which a reload's new context keeps.
     private var revocation: [String: (staple: OCSPStaple?, crls: CRLCache?)] = [:]
     private var staplers: [NIOLoopBound<OCSPStapler>] = []
     private var crlCaches: [CRLCache] = []
 
-    private let material: [String: ListenerMaterial]
+    private var material: [String: ListenerMaterial]
+    private let startedAt = Date()
+    /// Guards what a reload replaces (`config`, `running`, `material`) against `snapshot()`
+    /// reading it from the admin endpoint's thread.
+    private let applying = NIOLock()
     private let pskResolver: (any PSKResolver)?
     private let paths: PathResolver
     private let userDatabase: String
@@ -117,6 +125,7 @@ public final class BrokerServer: @unchecked Sendable {
             }
             try channel.applyLinger(listener.tcpOptions)
             channels.append((listener.id, channel))
+            running.append(listener)
             let address = channel.localAddress!
             logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
             bound.append((listener.id, address))
@@ -249,13 +258,13 @@ public final class BrokerServer: @unchecked Sendable {
     /// named as needing a restart, and left as they are.
     public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial]) throws -> ReloadReport {
         var report = ReloadReport()
-        let running = Dictionary(uniqueKeysWithValues: config.servedListeners.map { ($0.id, $0) })
         let wanted = Dictionary(uniqueKeysWithValues: newConfig.servedListeners.map { ($0.id, $0) })
-        for id in Set(running.keys).symmetricDifference(wanted.keys).sorted() {
+        for id in Set(running.map(\.id)).symmetricDifference(wanted.keys).sorted() {
             report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
         }
         var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?)] = []
-        for (index, old) in config.servedListeners.enumerated() {
+        var applied = running
+        for (index, old) in running.enumerated() {
             guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
             if new.bind.value != old.bind.value {
                 report.needsRestart.append("\(old.id) bind \(old.bind.value) → \(new.bind.value)")
@@ -273,6 +282,7 @@ public final class BrokerServer: @unchecked Sendable {
             }
             report.applied.append("\(new.id) access_rules and limits")
             swaps.append((listenerStates[index], new, tls))
+            applied[index] = new
         }
         let policy = try authorizationPolicy(newConfig.authorization)
         report.applied.append("authorization (\(newConfig.authorization.sources.count) sources)")
@@ -284,8 +294,46 @@ public final class BrokerServer: @unchecked Sendable {
             driver.value.replaceAuthorization(policy)
         }.wait()
         if newConfig.mqtt != config.mqtt { report.needsRestart.append("mqtt") }
-        config = newConfig
+        applying.withLock {
+            config = newConfig
+            running = applied
+            self.material.merge(material) { $1 }
+        }
         return report
+    }
+
+    /// The broker's event loop (a promise made there completes in order with its work).
+    package var eventLoop: any EventLoop { driver.eventLoop }
+
+    /// Every counter and state behind metrics and status, read in one step on the event loop.
+    package func snapshot() -> EventLoopFuture<ServerSnapshot> {
+        let loop = driver.eventLoop
+        let (running, material, config) = applying.withLock { (self.running, self.material, self.config) }
+        let listeners = zip(running, zip(listenerStates, channels))
+        let revocation = self.revocation
+        let psk = pskResolver?.count
+        let startedAt = self.startedAt
+        return loop.submit { [driver] in
+            let broker = driver.value.broker
+            return ServerSnapshot(
+                startedAt: startedAt, takenAt: Date(),
+                listeners: listeners.map { listener, bound in
+                    let (state, channel) = (bound.0.value, bound.1.channel)
+                    let kept = revocation[listener.id]
+                    return ServerSnapshot.Listener(
+                        config: listener, boundAddress: channel.localAddress?.logDescription ?? "?",
+                        connections: state.connections, handshakes: state.handshakes, handshakeFailures: state.handshakeFailures,
+                        deniedByAccessRules: state.deniedByAccessRules, shedByCapacity: state.shedByCapacity,
+                        shedByRate: state.shedByRate, bytesReceived: state.bytesReceived, bytesSent: state.bytesSent,
+                        material: material[listener.id],
+                        staple: kept?.staple.map { .init(status: $0.status, fetchedAt: $0.fetchedAt, lastError: $0.lastError) },
+                        crlSources: kept?.crls?.sources())
+                },
+                sessions: broker.sessionCount, connectedClients: broker.connectedCount, messagesReceived: broker.messagesReceived,
+                messagesDelivered: broker.messagesDelivered, dropsQueueFull: broker.drops.queueFull,
+                dropsQoS0NotQueued: broker.drops.qos0NotQueued, dropsTooLarge: broker.drops.tooLarge, pskIdentities: psk,
+                config: config)
+        }
     }
 
     /// The settings a running stapler and CRL cache were made from (a reload keeps those).

@@ -15,7 +15,8 @@ final class ListenerState {
     var tls: TLSContext?
     /// `max_conn_rate`, when set.
     private var rateLimiter: ConnectionRateLimiter?
-    /// Connections closed at accept for max_conn_rate and max_connections.
+    /// Connections closed at accept for access_rules, max_conn_rate and max_connections.
+    private(set) var deniedByAccessRules = 0
     private(set) var shedByRate = 0
     private(set) var shedByCapacity = 0
     private(set) var accessRules: [AccessRule]
@@ -24,9 +25,14 @@ final class ListenerState {
     /// Who a CONNECT is; nothing to do without a chain or identity rules.
     var authentication: ListenerAuthentication
     private(set) var connections = 0
-    /// TLS handshakes completed, and connections admitted and gone, for the heap trimmer.
+    /// TLS handshakes completed (for metrics and the heap trimmer), refused by cause, and
+    /// connections admitted and gone.
     private(set) var handshakes = 0
+    private(set) var handshakeFailures = HandshakeFailureCounts()
     private(set) var turnover = 0
+    /// Bytes read from and written to this listener's connections (after TLS: MQTT bytes).
+    var bytesReceived = 0
+    var bytesSent = 0
     private var failureLog = LogRateLimiter()
     let logger: Logger
 
@@ -76,7 +82,10 @@ final class ListenerState {
     /// Whether a new connection from `peer` may stay: access_rules first (EMQX checks them at
     /// accept), then max_connections, then max_conn_rate. An admitted connection counts until `leave()`.
     func admit(_ peer: SocketAddress?, now: NIODeadline) -> Admission {
-        if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) { return .denied(rule) }
+        if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) {
+            deniedByAccessRules += 1
+            return .denied(rule)
+        }
         if let maxConnections, connections >= maxConnections {
             shedByCapacity += 1
             return .overCapacity
@@ -107,8 +116,9 @@ final class ListenerState {
 extension ListenerState: TLSServerObserver {
     func handshakeCompleted() { handshakes += 1 }
 
-    func refused(_ reason: String, peer: SocketAddress?) {
-        logFailure("TLS handshake failed: \(reason)", peer: peer)
+    func refused(_ refusal: HandshakeRefusal, peer: SocketAddress?) {
+        handshakeFailures.count(refusal.cause)
+        logFailure("TLS handshake failed: \(refusal)", peer: peer)
     }
 
     func acceptedWithoutCRL(_ reason: String, peer: SocketAddress?) {

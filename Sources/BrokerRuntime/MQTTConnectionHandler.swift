@@ -109,6 +109,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed, let id else { return }
         let bytes = unwrapInboundIn(data)
+        listener.bytesReceived &+= bytes.readableBytes
         if clientID == nil, !sawBytes {
             sawBytes = true
             if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
@@ -373,6 +374,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         guard !closed, let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
+        listener.bytesSent &+= buffer.readableBytes
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 

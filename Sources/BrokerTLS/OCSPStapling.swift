@@ -1,4 +1,6 @@
 internal import COpenSSL
+package import CertTools
+package import Foundation
 
 /// A listener's current OCSP response, stapled to every handshake whose ClientHello asks for
 /// one (status_request). The `OCSPStapler` writes it and OpenSSL's status callback reads it,
@@ -7,6 +9,12 @@ internal import COpenSSL
 /// anywhere else.
 package final class OCSPStaple: @unchecked Sendable {
     package var der: [UInt8]?
+    /// What the stapled response says, and when it was fetched (nil with no staple): for
+    /// status and metrics.
+    package var status: OCSPCertificateStatus?
+    package var fetchedAt: Date?
+    /// Why the last fetch failed, until one succeeds.
+    package var lastError: String?
     package init() {}
 }
 

@@ -4,4 +4,6 @@
 public protocol PSKResolver: Sendable {
     /// The key bytes for `identity`, or nil for an unknown identity.
     func key(for identity: [UInt8]) -> [UInt8]?
+    /// How many identities it holds, for status and metrics.
+    var count: Int { get }
 }

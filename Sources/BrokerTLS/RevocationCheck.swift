@@ -15,6 +15,13 @@ final class RevocationCheck {
             case .unavailable(let reason): "no usable CRL: \(reason) (crl_unavailable = fail_closed)"
             }
         }
+
+        var handshakeRefusal: HandshakeRefusal {
+            switch self {
+            case .revoked: HandshakeRefusal(.revoked, description)
+            case .unavailable: HandshakeRefusal(.crlUnavailable, description)
+            }
+        }
     }
 
     var pendingPoints: [HTTPURL] = []

@@ -68,7 +68,8 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .server(let observer) = handler.role {
                 let started = handler.firstByte == nil ? "sent nothing" : "started one"
                 observer.refused(
-                    "no TLS handshake within ssl_options.handshake_timeout (the client \(started))", peer: handler.peer)
+                    HandshakeRefusal(.timeout, "no TLS handshake within ssl_options.handshake_timeout (the client \(started))"),
+                    peer: handler.peer)
             }
             context?.channel.close(promise: nil)
         }
@@ -243,12 +244,12 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .good:
             break
         case .revoked(let why):
-            observer.refused("the client certificate is revoked: \(why)", peer: peer)
+            observer.refused(HandshakeRefusal(.revoked, "the client certificate is revoked: \(why)"), peer: peer)
             close(context)
             return
         case .unavailable(let why):
             guard box.policy == .failOpen else {
-                observer.refused("\(RevocationCheck.Refusal.unavailable(why))", peer: peer)
+                observer.refused(RevocationCheck.Refusal.unavailable(why).handshakeRefusal, peer: peer)
                 close(context)
                 return
             }
@@ -296,11 +297,11 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Why a handshake failed, in words a user can act on.
-    private func refusalReason(_ error: TLSError) -> String {
-        if let refusal = connection.revocationCheck?.refusal { return "\(refusal)" }
-        var reason = HandshakeFailure.explain(error, firstByte: firstByte)
-        if error.code == .noSharedCipher { reason += HandshakeFailure.offered(connection.offeredCiphers()) }
-        return reason
+    private func refusalReason(_ error: TLSError) -> HandshakeRefusal {
+        if let refusal = connection.revocationCheck?.refusal { return refusal.handshakeRefusal }
+        let reason = HandshakeFailure.explain(error, firstByte: firstByte)
+        guard error.code == .noSharedCipher else { return reason }
+        return HandshakeRefusal(reason.cause, reason.description + HandshakeFailure.offered(connection.offeredCiphers()))
     }
 }
 

@@ -33,6 +33,8 @@ public struct ListenerMaterial: Sendable {
 public struct PreflightReport: Sendable {
     public var diagnostics: [Diagnostic]
     public var material: [String: ListenerMaterial]
+    /// The admin endpoint's https files, when it has an https listener and they could be read.
+    public var dashboard: ListenerMaterial?
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }

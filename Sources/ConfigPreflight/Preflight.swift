@@ -63,7 +63,28 @@ public struct Preflight: Sendable {
         checkPSK(config, sink: sink)
         checkUserStore(config, sink: sink)
         checkFileLimit(config, sink: sink)
-        return PreflightReport(diagnostics: sink.diagnostics, material: material)
+        let dashboard = config.dashboard.https.flatMap { checkDashboard($0, sink: sink) }
+        return PreflightReport(diagnostics: sink.diagnostics, material: material, dashboard: dashboard)
+    }
+
+    /// The admin endpoint's https listener: its certificate, key and CA files, as a
+    /// listener's (no PSK, OCSP or CRLs there).
+    private func checkDashboard(_ https: DashboardConfig.Listener, sink: DiagnosticSink) -> ListenerMaterial? {
+        guard let ssl = https.sslOptions else { return nil }
+        let context = FileContext(preflight: self, sink: sink, owner: nil)
+        let chain = context.certificates(ssl.certfile)
+        let key = context.privateKey(ssl.keyfile, password: ssl.password)
+        let authorities = ssl.cacertfile.value.isEmpty ? [] : context.certificates(ssl.cacertfile)
+        guard let chain, let leaf = chain.first, let key, let authorities else { return nil }
+        guard key.matches(leaf) else {
+            sink.report(
+                .keyMismatch, .error, ssl.keyfile.location ?? ssl.location, ssl.keyfile.keyPath,
+                "the key in \(ssl.keyfile.value) does not belong to the certificate in \(ssl.certfile.value) (\(leaf.subject))")
+            return nil
+        }
+        checkValidity(leaf, file: ssl.certfile, sink: sink)
+        if !ssl.cacertfile.value.isEmpty { checkChain(chain, authorities: authorities, ssl: ssl, sink: sink) }
+        return ListenerMaterial(chain: chain, privateKey: key, authorities: authorities)
     }
 
     // MARK: Listeners

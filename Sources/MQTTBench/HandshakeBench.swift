@@ -113,4 +113,5 @@ private struct OnePSK: PSKResolver {
     let secret: [UInt8]
 
     func key(for identity: [UInt8]) -> [UInt8]? { identity == self.identity ? secret : nil }
+    var count: Int { 1 }
 }

@@ -36,6 +36,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
     private var insertionOrder: [HTTPURL] = []
     private var fileCRLs: [CertificateRevocationList] = []
     private var fileStamp: Date?
+    private var fileError: String?
     private var fileWatch: RepeatedTask?
     private var stopped = false
     /// Every usable CRL by the DER of its issuer's name: what the lookup callback reads.
@@ -159,8 +160,10 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         fileStamp = stamp
         do {
             fileCRLs = try usable(try CryptoFile.read(path: crlfile).crls, from: crlfile)
+            fileError = nil
             logger.notice("CRL for \(listenerID) from \(crlfile): \(Self.summary(fileCRLs))")
         } catch {
+            fileError = "\(error)"
             logger.warning("CRL file \(crlfile) for \(listenerID) not loaded: \(error); keeping what it held before")
         }
         rebuildIndex()
@@ -182,10 +185,31 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         byIssuer = index.mapValues { $0.sorted { $0.thisUpdate > $1.thisUpdate } }
     }
 
+    /// Each source (crlfile, then each distribution point in the order met) with the CRLs it
+    /// holds and its last error: for status and metrics.
+    package func sources() -> [CRLSourceState] {
+        var sources: [CRLSourceState] = []
+        if let crlfile { sources.append(CRLSourceState(source: crlfile, crls: fileCRLs, lastError: fileError)) }
+        for url in insertionOrder {
+            guard let point = points[url] else { continue }
+            sources.append(CRLSourceState(source: "\(url)", crls: point.crls, lastError: point.lastError))
+        }
+        return sources
+    }
+
     static func summary(_ crls: [CertificateRevocationList]) -> String {
         crls.map { crl in
             let next = crl.nextUpdate.map { ", next update \(UTCDate.time($0))" } ?? ""
             return "\(crl.entries.count) revoked by \(crl.issuer)\(next)"
         }.joined(separator: "; ")
     }
+}
+
+/// One place a listener's CRLs come from, as its cache holds it now.
+package struct CRLSourceState: Sendable {
+    /// crlfile's path, or a distribution point's URL.
+    package let source: String
+    package let crls: [CertificateRevocationList]
+    /// Why the last fetch failed, until one succeeds.
+    package let lastError: String?
 }

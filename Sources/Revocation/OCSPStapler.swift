@@ -72,9 +72,11 @@ package final class OCSPStapler {
             let response = try OCSPResponse(der: reply.body)
             let status = try response.check(for: certificate, issuer: issuer, at: now())
             accept(response.der, status)
+            staple.lastError = nil
             schedule(after: policy.delayAfterSuccess(nextUpdate: status.nextUpdate, now: now()))
         } catch {
             let retry = policy.delayAfterFailure()
+            staple.lastError = "\(error)"
             let keeping =
                 staple.der == nil
                 ? "handshakes go on without a staple (fail open)" : "the last good response stays stapled until its nextUpdate"
@@ -87,6 +89,8 @@ package final class OCSPStapler {
 
     private func accept(_ der: [UInt8], _ status: OCSPCertificateStatus) {
         staple.der = der
+        staple.status = status
+        staple.fetchedAt = now()
         let validity = status.nextUpdate.map { "until \(UTCDate.time($0))" } ?? "with no nextUpdate"
         let line = "OCSP staple for \(listenerID): \(Self.describe(status.state)), valid \(validity)"
         if lastState != status.state {
@@ -107,6 +111,8 @@ package final class OCSPStapler {
     private func expired(_ der: [UInt8]) {
         guard staple.der == der else { return }
         staple.der = nil
+        staple.status = nil
+        staple.fetchedAt = nil
         lastState = nil
         logger.warning("OCSP staple for \(listenerID) expired (nextUpdate passed with no fresh response); handshakes go on without one")
     }

@@ -57,7 +57,7 @@ import Testing
         var refusals: [String] = []
         var failures: [TLSError] = []
         func handshakeCompleted() { handshakes += 1 }
-        func refused(_ reason: String, peer: SocketAddress?) { refusals.append(reason) }
+        func refused(_ refusal: HandshakeRefusal, peer: SocketAddress?) { refusals.append(refusal.description) }
         func acceptedWithoutCRL(_ reason: String, peer: SocketAddress?) {}
         func failed(_ error: TLSError, peer: SocketAddress?) { failures.append(error) }
     }

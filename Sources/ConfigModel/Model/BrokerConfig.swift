@@ -7,6 +7,8 @@ public struct BrokerConfig: Sendable {
     public var forceShutdown = ForceShutdownConfig()
     public var mqtt = MQTTConfig()
     public var log = LogConfig()
+    /// The admin endpoint: metrics, status and reload (off unless a listener is written).
+    public var dashboard = DashboardConfig()
     /// The global authentication chain (`authentication`); a listener's own chain, when it has
     /// one, replaces it for that listener.
     public var authentication: [AuthenticatorConfig] = []
@@ -65,6 +67,10 @@ extension BrokerConfig {
         if root.value("log") != nil {
             var reader = root.object("log")
             log = LogConfig(&reader)
+        }
+        if root.value("dashboard") != nil {
+            var reader = root.object("dashboard")
+            dashboard = DashboardConfig(&reader, context: context)
         }
         if root.value("crl_cache") != nil {
             var reader = root.object("crl_cache")

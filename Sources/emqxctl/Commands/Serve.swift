@@ -7,6 +7,7 @@ import ConfigPreflight
 import Dispatch
 import Foundation
 import Logging
+import Operations
 import Stores
 
 extension EmqxCtl {
@@ -64,6 +65,9 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The user database of built_in_database authenticators.", valueName: "path"))
         var userDB = "data/users.db"
 
+        @Option(help: ArgumentHelp("The admin endpoint's bearer token, created on first start.", valueName: "path"))
+        var adminToken = AdminToken.defaultPath
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
 
@@ -110,7 +114,17 @@ extension EmqxCtl {
                 throw ExitCode.failure
             }
             psk?.startRefreshing()
-            Self.waitForTerminationSignal(onHangUp: { reload(server, environment: environment, logger: logger) })
+            let admin: AdminServer?
+            do {
+                admin = try startAdmin(model, material: preflight?.dashboard, server: server, environment: environment, logger: logger)
+            } catch {
+                Console.note("Error: admin endpoint: \(error)")
+                psk?.stop()
+                server.shutdown()
+                throw ExitCode.failure
+            }
+            Self.waitForTerminationSignal(onHangUp: { _ = reload(server, environment: environment, logger: logger) })
+            admin?.shutdown()
             psk?.stop()
             server.shutdown()
         }
@@ -156,40 +170,10 @@ extension EmqxCtl {
             }
         }
 
-        /// SIGHUP: re-reads the config and every file it names, runs the preflight serve ran at
-        /// start, and applies the result only if it has no errors (nothing changes otherwise,
-        /// and the log lists why). Connected clients are never dropped.
-        func reload(_ server: BrokerServer, environment: [String: String], logger: Logger) {
-            let loader = ConfigLoader(environment: environment)
-            let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
-            var checks = Preflight(environment: environment)
-            checks.pskStore = pskDB
-            checks.userStore = userDB
-            let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
-            let errors = (loaded.diagnostics + (preflight?.diagnostics ?? [])).filter { $0.severity == .error }
-            guard let model = loaded.config, let preflight, errors.isEmpty else {
-                logger.error("reload refused, nothing changed: \(DiagnosticRenderer.summary(errors))")
-                for error in errors {
-                    logger.error("\(DiagnosticRenderer.render([error]).trimmingCharacters(in: .whitespacesAndNewlines))")
-                }
-                return
-            }
-            do {
-                let report = try server.reload(model, material: preflight.material)
-                logger.notice("reload applied: \(report.applied.joined(separator: ", "))")
-                if !report.needsRestart.isEmpty {
-                    logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
-                }
-            } catch {
-                logger.error("reload failed, nothing changed: \(error)")
-            }
-        }
-
         /// Blocks until SIGINT or SIGTERM; SIGHUP calls `onHangUp` (a reload) and goes on.
         static func waitForTerminationSignal(onHangUp: @escaping @Sendable () -> Void = {}) {
             let stop = DispatchSemaphore(value: 0)
-            // One queue: reloads run one at a time, in the order the signals came.
-            let signals = DispatchQueue(label: "emqxctl.signals")
+            let signals = reloads
             var sources: [any DispatchSourceSignal] = []
             for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
                 signal(signalNumber, SIG_IGN)

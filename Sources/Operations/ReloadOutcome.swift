@@ -1,0 +1,24 @@
+/// What a reload did, as `POST /api/v5/reload` answers it and `emqxctl reload` prints it.
+package struct ReloadOutcome: Codable, Sendable, Equatable {
+    package enum Result: String, Codable, Sendable {
+        /// The new config is in force for new connections.
+        case applied
+        /// It had errors (or could not be applied): nothing changed.
+        case refused
+    }
+
+    package var result: Result
+    /// What now applies, by listener and part.
+    package var applied: [String] = []
+    /// What changed but waits for a restart.
+    package var needsRestart: [String] = []
+    /// Why it was refused: located diagnostics, one line each.
+    package var errors: [String] = []
+
+    package init(result: Result, applied: [String] = [], needsRestart: [String] = [], errors: [String] = []) {
+        self.result = result
+        self.applied = applied
+        self.needsRestart = needsRestart
+        self.errors = errors
+    }
+}

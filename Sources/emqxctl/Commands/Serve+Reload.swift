@@ -1,0 +1,43 @@
+import BrokerRuntime
+import ConfigModel
+import ConfigPreflight
+import Dispatch
+import Foundation
+import Logging
+import Operations
+
+extension EmqxCtl.Serve {
+    /// Where reloads run, one at a time in the order asked, whoever asks (SIGHUP, the admin
+    /// endpoint).
+    static let reloads = DispatchQueue(label: "emqxctl.reloads")
+
+    /// Re-reads the config and every file it names, runs the preflight serve ran at start,
+    /// and applies the result only if it has no errors (nothing changes otherwise, and the log
+    /// and the outcome list why). Connected clients are never dropped. Runs on `reloads`.
+    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger) -> ReloadOutcome {
+        let loader = ConfigLoader(environment: environment)
+        let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
+        var checks = Preflight(environment: environment)
+        checks.pskStore = pskDB
+        checks.userStore = userDB
+        let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
+        let errors = (loaded.diagnostics + (preflight?.diagnostics ?? [])).filter { $0.severity == .error }
+        guard let model = loaded.config, let preflight, errors.isEmpty else {
+            let lines = errors.map { DiagnosticRenderer.render([$0]).trimmingCharacters(in: .whitespacesAndNewlines) }
+            logger.error("reload refused, nothing changed: \(DiagnosticRenderer.summary(errors))")
+            for line in lines { logger.error("\(line)") }
+            return ReloadOutcome(result: .refused, errors: lines)
+        }
+        do {
+            let report = try server.reload(model, material: preflight.material)
+            logger.notice("reload applied: \(report.applied.joined(separator: ", "))")
+            if !report.needsRestart.isEmpty {
+                logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
+            }
+            return ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
+        } catch {
+            logger.error("reload failed, nothing changed: \(error)")
+            return ReloadOutcome(result: .refused, errors: ["\(error)"])
+        }
+    }
+}
