@@ -74,7 +74,9 @@ public struct Preflight: Sendable {
         let context = FileContext(preflight: self, sink: sink, owner: nil)
         let chain = context.certificates(ssl.certfile)
         let key = context.privateKey(ssl.keyfile, password: ssl.password)
-        let authorities = ssl.cacertfile.value.isEmpty ? [] : context.certificates(ssl.cacertfile)
+        // The default cacertfile matters only to verify clients: not read unless written or needed.
+        let readsCA = !ssl.cacertfile.value.isEmpty && (ssl.cacertfile.location != nil || ssl.verify == .verifyPeer)
+        let authorities = readsCA ? context.certificates(ssl.cacertfile) : []
         guard let chain, let leaf = chain.first, let key, let authorities else { return nil }
         guard key.matches(leaf) else {
             sink.report(
@@ -83,7 +85,7 @@ public struct Preflight: Sendable {
             return nil
         }
         checkValidity(leaf, file: ssl.certfile, sink: sink)
-        if !ssl.cacertfile.value.isEmpty { checkChain(chain, authorities: authorities, ssl: ssl, sink: sink) }
+        if readsCA { checkChain(chain, authorities: authorities, ssl: ssl, sink: sink) }
         return ListenerMaterial(chain: chain, privateKey: key, authorities: authorities)
     }
 

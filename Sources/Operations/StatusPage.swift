@@ -141,7 +141,7 @@ package enum StatusPage {
         return """
             <section id="policy"><h2>Policy</h2><dl>
             <dt>authentication</dt><dd>\(escape(authentication))</dd>
-            <dt>authorization</dt><dd>\(escape(policy.authorizationSources.joined(separator: ", "))), then no_match = \(policy.noMatch); deny_action = \(policy.denyAction)</dd>
+            <dt>authorization</dt><dd>\(escape(policy.authorizationSources.isEmpty ? "no sources" : policy.authorizationSources.joined(separator: ", "))), then no_match = \(policy.noMatch); deny_action = \(policy.denyAction)</dd>
             <dt>PSK</dt><dd id="psk">\(psk)</dd>
             </dl></section>
 
@@ -184,7 +184,7 @@ package enum StatusPage {
         td.axis,th.axis{position:relative;width:40%}
         th.axis{font-weight:normal;font-size:12px;color:#5b6473}
         #today{font-weight:bold;color:#1d2330}
-        .bar{position:absolute;top:8px;height:12px;border-radius:3px}
+        .bar{position:absolute;top:50%;margin-top:-6px;height:12px;border-radius:3px}
         .bar.valid{background:#3c9a5f}.bar.soon{background:#d69e2e}.bar.expired{background:#c53030}
         .today{position:absolute;top:0;bottom:0;border-left:2px solid #1d2330}
         li.error{color:#c53030}li.warning{color:#975a16}

@@ -56,6 +56,12 @@ package struct StatusReport: Codable, Sendable, Equatable {
         /// What it is about: a listener id, a file, a CRL source.
         package var subject: String
         package var message: String
+
+        package init(severity: Health, subject: String, message: String) {
+            self.severity = severity
+            self.subject = subject
+            self.message = message
+        }
     }
 
     package struct ListenerStatus: Codable, Sendable, Equatable {

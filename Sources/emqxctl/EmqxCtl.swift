@@ -16,6 +16,6 @@ struct EmqxCtl: AsyncParsableCommand {
               64  bad usage (unknown flag, missing argument)
             """,
         version: "0.1.0",
-        subcommands: [Cert.self, Config.self, PSK.self, User.self, ACL.self, Serve.self, Bench.self]
+        subcommands: [Cert.self, Config.self, PSK.self, User.self, ACL.self, Serve.self, Status.self, Reload.self, Bench.self]
     )
 }

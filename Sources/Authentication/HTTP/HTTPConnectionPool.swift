@@ -1,29 +1,38 @@
-import BrokerTLS
-import NIOCore
-import NIOHTTP1
+package import BrokerTLS
+package import NIOCore
+package import NIOHTTP1
 import NIOPosix
 
 /// Keep-alive HTTP/1.1 connections to one backend, up to `size`, each carrying one request at
 /// a time; a request waits for a free connection when all are busy. Over TLS, each connection
 /// is our OpenSSL handler in client mode, so a handshake is paid once per connection, not per
 /// CONNECT (`handshakes` counts them). Lives on one event loop; callers on others hop to it.
-final class HTTPConnectionPool: Sendable {
-    struct Endpoint: Sendable {
+package final class HTTPConnectionPool: Sendable {
+    package struct Endpoint: Sendable {
         let host: String
         let port: Int
         let tls: TLSContext?
         let serverName: String?
         let verifyHost: String?
         let connectTimeout: TimeAmount
+
+        package init(host: String, port: Int, tls: TLSContext?, serverName: String?, verifyHost: String?, connectTimeout: TimeAmount) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.serverName = serverName
+            self.verifyHost = verifyHost
+            self.connectTimeout = connectTimeout
+        }
     }
 
-    struct Response: Sendable {
-        let status: Int
-        let contentType: String?
-        let body: [UInt8]
+    package struct Response: Sendable {
+        package let status: Int
+        package let contentType: String?
+        package let body: [UInt8]
     }
 
-    let eventLoop: any EventLoop
+    package let eventLoop: any EventLoop
     private let endpoint: Endpoint
     private let size: Int
     private let state: NIOLoopBoundBox<State>
@@ -37,7 +46,7 @@ final class HTTPConnectionPool: Sendable {
         var closed = false
     }
 
-    init(endpoint: Endpoint, size: Int, eventLoop: any EventLoop) {
+    package init(endpoint: Endpoint, size: Int, eventLoop: any EventLoop) {
         self.endpoint = endpoint
         self.size = size
         self.eventLoop = eventLoop
@@ -48,7 +57,7 @@ final class HTTPConnectionPool: Sendable {
     var handshakes: EventLoopFuture<Int> { eventLoop.submit { self.state.value.handshakes } }
 
     /// Sends one request; fails on a connection error, a TLS failure, or `timeout`.
-    func send(_ head: HTTPRequestHead, body: [UInt8], timeout: TimeAmount) -> EventLoopFuture<Response> {
+    package func send(_ head: HTTPRequestHead, body: [UInt8], timeout: TimeAmount) -> EventLoopFuture<Response> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: Response.self)
             let deadline = self.eventLoop.scheduleTask(in: timeout) {
@@ -100,7 +109,7 @@ final class HTTPConnectionPool: Sendable {
         }
     }
 
-    func close() {
+    package func close() {
         eventLoop.execute {
             self.state.value.closed = true
             for channel in self.state.value.idle { channel.close(promise: nil) }

@@ -85,6 +85,9 @@ extension Diagnostic.Code {
     public static let authorizationSource: Self = "authorization-source"
     /// No acl.conf where EMQX's default source looks: EMQX's shipped rules apply.
     public static let aclDefault: Self = "acl-default"
+    /// The admin endpoint's bind: a bare port that binds loopback only (unlike EMQX), or plain
+    /// http on an address others can reach.
+    public static let dashboardBind: Self = "dashboard-bind"
     /// The open-file limit is below what max_connections allow.
     public static let fileLimit: Self = "file-limit"
     /// The user store (password hashes) open to others than its owner.

@@ -45,6 +45,11 @@ public struct DashboardConfig: Sendable {
         reader.finish()
     }
 
+    private static func isLoopback(_ address: BindAddress) -> Bool {
+        guard let host = address.address else { return false }
+        return host == "::1" || host.hasPrefix("127.")
+    }
+
     private static func listener(_ reader: inout ObjectReader, _ name: String, context: DecodingContext) -> Listener? {
         guard reader.value(name) != nil else { return nil }
         var listener = reader.object(name)
@@ -60,6 +65,17 @@ public struct DashboardConfig: Sendable {
                 bind = Located(
                     bare ? BindAddress(address: "127.0.0.1", port: address.port) : address, at: value.location,
                     keyPath: listener.path("bind"))
+                if bare, address.port != 0 {
+                    listener.sink.report(
+                        .dashboardBind, .note, value.location, listener.path("bind"),
+                        "the admin endpoint listens on 127.0.0.1:\(address.port) only (EMQX would listen on every interface)",
+                        hint: "write \"0.0.0.0:\(address.port)\" to reach it from other hosts")
+                } else if name == "http", !Self.isLoopback(address) {
+                    listener.sink.report(
+                        .dashboardBind, .warning, value.location, listener.path("bind"),
+                        "plain http on \(address): metrics, status and reload requests (with their bearer token) cross the network unencrypted",
+                        hint: "bind http to 127.0.0.1, and use dashboard.listeners.https for other hosts")
+                }
             case .failure(let error)?:
                 listener.sink.report(
                     .bindInvalid, .error, value.location, listener.path("bind"), error.reason,

@@ -53,6 +53,15 @@ public final class PSKStore {
         }
     }
 
+    /// How many identities the store holds.
+    public func count() throws -> Int {
+        try database {
+            let statement = try connection.prepare("SELECT count(*) FROM psk")
+            _ = try statement.step()
+            return Int(statement.int64(at: 0))
+        }
+    }
+
     /// One identity's metadata, or nil.
     public func entry(_ identity: [UInt8]) throws -> PSKEntryInfo? {
         try list(matching: identity).first
