@@ -65,6 +65,14 @@ final class BrokerDriver {
         flush()
     }
 
+    /// Every connection whose CONNECT was accepted.
+    func connectedClients() -> [ConnectedClient] { connections.values.compactMap(\.connectedClient) }
+
+    /// Closes `ids`, telling 5.0 clients `reason` first.
+    func close(_ ids: [ConnectionID], reason: ReasonCode) {
+        for id in ids { connections[id]?.close(reason: reason) }
+    }
+
     /// Every connected 5.0 client gets DISCONNECT 0x8B, then every connection closes.
     func shutdown() {
         broker.shutdown(actions: &actions)

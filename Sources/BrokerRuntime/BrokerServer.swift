@@ -24,6 +24,8 @@ public final class BrokerServer: @unchecked Sendable {
     /// The listeners running, as last applied: in step with `channels` and `listenerStates`
     /// (a reload that needs a restart leaves a listener as it was).
     private var running: [ListenerConfig] = []
+    /// What each running listener trusts in clients, for a reload to compare against.
+    private var trust: [String: TrustSettings] = [:]
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
     /// Each TLS listener's staple and CRL source, which a reload's new context keeps.
     private var revocation: [String: (staple: OCSPStaple?, crls: CRLCache?)] = [:]
@@ -126,6 +128,7 @@ public final class BrokerServer: @unchecked Sendable {
             try channel.applyLinger(listener.tcpOptions)
             channels.append((listener.id, channel))
             running.append(listener)
+            trust[listener.id] = TrustSettings(listener, material: material[listener.id], paths: paths)
             let address = channel.localAddress!
             logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
             bound.append((listener.id, address))
@@ -244,10 +247,13 @@ public final class BrokerServer: @unchecked Sendable {
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
     }
 
-    /// What a reload did: what now applies to new connections, and what needs a restart.
+    /// What a reload did: what now applies to new connections, what needs a restart, and the
+    /// connected clients the new trust settings refuse (closed only when `enforced`).
     public struct ReloadReport: Sendable {
         public var applied: [String] = []
         public var needsRestart: [String] = []
+        package var refusals: [TrustRefusal] = []
+        package var enforced = false
     }
 
     /// Applies a config that has passed preflight (`material` is what it read) without
@@ -256,8 +262,14 @@ public final class BrokerServer: @unchecked Sendable {
     /// event loop, and the authorization rules are swapped (every session's cache with them).
     /// A changed bind, an added or removed listener, and changed OCSP or CRL settings are
     /// named as needing a restart, and left as they are.
-    public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial]) throws -> ReloadReport {
+    ///
+    /// Where a listener's trust in clients changed (verify, fail_if_no_peer_cert, cacertfile's
+    /// CAs, crlfile's CRLs), the clients connected to it are judged by the new settings; the
+    /// report names those refused. `enforce` judges every listener's clients, changed or not,
+    /// and closes those refused (0x87, not authorized, to 5.0).
+    public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial], enforce: Bool = false) throws -> ReloadReport {
         var report = ReloadReport()
+        var newTrust: [String: TrustSettings] = [:]
         let wanted = Dictionary(uniqueKeysWithValues: newConfig.servedListeners.map { ($0.id, $0) })
         for id in Set(running.map(\.id)).symmetricDifference(wanted.keys).sorted() {
             report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
@@ -283,16 +295,31 @@ public final class BrokerServer: @unchecked Sendable {
             report.applied.append("\(new.id) access_rules and limits")
             swaps.append((listenerStates[index], new, tls))
             applied[index] = new
+            newTrust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
         }
         let policy = try authorizationPolicy(newConfig.authorization)
         report.applied.append("authorization (\(newConfig.authorization.sources.count) sources)")
+        // Enforcing judges every client by the trust in force, changed now or at an earlier
+        // reload that only reported.
+        let reviewed = applied.filter { listener in newTrust[listener.id].map { enforce || $0 != trust[listener.id] } ?? false }
+        if !reviewed.isEmpty {
+            let clients = try driver.eventLoop.submit { [driver] in driver.value.connectedClients() }.wait()
+            let now = Date()
+            for listener in reviewed {
+                report.refusals += TrustReview.refusals(clients, listener: listener, trust: newTrust[listener.id]!, now: now)
+            }
+        }
+        report.enforced = enforce && !report.refusals.isEmpty
+        let closing = report.enforced ? report.refusals.map(\.connection) : []
         try driver.eventLoop.submit { [driver, swaps] in
             for (state, listener, tls) in swaps {
                 state.value.tls = tls ?? state.value.tls
                 state.value.apply(listener)
             }
             driver.value.replaceAuthorization(policy)
+            driver.value.close(closing, reason: .notAuthorized)
         }.wait()
+        trust.merge(newTrust) { $1 }
         if newConfig.mqtt != config.mqtt { report.needsRestart.append("mqtt") }
         applying.withLock {
             config = newConfig

@@ -370,6 +370,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     // MARK: What the driver asks
 
+    /// Who this connection is, once its CONNECT was accepted.
+    var connectedClient: ConnectedClient? {
+        guard !closed, let id, let clientID else { return nil }
+        return ConnectedClient(
+            connection: id, listenerID: listener.id, clientID: clientID, certificateDER: peerIdentity?.certificateDER,
+            usedPSK: peerIdentity?.pskIdentity != nil)
+    }
+
     func send(_ packet: MQTTPacket) {
         guard !closed, let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)

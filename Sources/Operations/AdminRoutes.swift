@@ -8,7 +8,8 @@ package import NIOCore
 /// - `GET /`: the status page.
 /// - `GET /metrics`: Prometheus text.
 /// - `GET /api/v5/status`: the status report in JSON (`?warn_days=N`, default 30).
-/// - `POST /api/v5/reload`: a reload; needs `Authorization: Bearer <token>`.
+/// - `POST /api/v5/reload`: a reload (`?enforce=true` closes the connected clients the new
+///   trust settings refuse); needs `Authorization: Bearer <token>`.
 package struct AdminRoutes: Sendable {
     package struct Response: Sendable, Equatable {
         package var status: Int
@@ -33,8 +34,8 @@ package struct AdminRoutes: Sendable {
 
     /// Reads the running server in one step.
     package let snapshot: @Sendable () -> EventLoopFuture<ServerSnapshot>
-    /// Runs a reload (one at a time, with SIGHUP's).
-    package let reload: @Sendable () -> EventLoopFuture<ReloadOutcome>
+    /// Runs a reload (one at a time, with SIGHUP's); true to enforce.
+    package let reload: @Sendable (Bool) -> EventLoopFuture<ReloadOutcome>
     /// The bearer token changes need.
     package let token: String
     package let metrics = MetricsExporter()
@@ -42,7 +43,7 @@ package struct AdminRoutes: Sendable {
 
     package init(
         token: String, snapshot: @escaping @Sendable () -> EventLoopFuture<ServerSnapshot>,
-        reload: @escaping @Sendable () -> EventLoopFuture<ReloadOutcome>
+        reload: @escaping @Sendable (Bool) -> EventLoopFuture<ReloadOutcome>
     ) {
         self.token = token
         self.snapshot = snapshot
@@ -70,7 +71,7 @@ package struct AdminRoutes: Sendable {
             guard Self.bearer(authorization).map(isToken) ?? false else {
                 return loop.makeSucceededFuture(.error(401, "a reload needs Authorization: Bearer <the token in data/admin.token>"))
             }
-            return reload().hop(to: loop).map { .json($0.result == .applied ? 200 : 400, $0) }
+            return reload(query["enforce"] == "true").hop(to: loop).map { .json($0.result == .applied ? 200 : 400, $0) }
         case (_, "/"), (_, "/metrics"), (_, "/api/v5/status"), (_, "/api/v5/reload"):
             return loop.makeSucceededFuture(.error(405, "\(method) is not allowed on \(path)"))
         default:

@@ -14,6 +14,24 @@ package struct ReloadOutcome: Codable, Sendable, Equatable {
     package var needsRestart: [String] = []
     /// Why it was refused: located diagnostics, one line each.
     package var errors: [String] = []
+    /// Connected clients the new trust settings (CAs, CRLs, verify) would refuse.
+    package var untrustedClients: [UntrustedClient] = []
+    /// Whether those clients were closed (`enforce`); otherwise they stay until they leave.
+    package var enforced = false
+
+    package struct UntrustedClient: Codable, Sendable, Equatable {
+        package var listener: String
+        package var clientId: String
+        package var subject: String
+        package var why: String
+
+        package init(listener: String, clientId: String, subject: String, why: String) {
+            self.listener = listener
+            self.clientId = clientId
+            self.subject = subject
+            self.why = why
+        }
+    }
 
     package init(result: Result, applied: [String] = [], needsRestart: [String] = [], errors: [String] = []) {
         self.result = result

@@ -14,7 +14,11 @@ struct AdminRoutesTests {
         let loop = self.loop
         return AdminRoutes(
             token: "secret-token", snapshot: { loop.makeFailedFuture(NoBroker()) },
-            reload: { loop.makeSucceededFuture(ReloadOutcome(result: .applied, applied: ["ssl:default ssl_options"])) })
+            reload: { enforce in
+                var outcome = ReloadOutcome(result: .applied, applied: ["ssl:default ssl_options"])
+                outcome.enforced = enforce
+                return loop.makeSucceededFuture(outcome)
+            })
     }
 
     func respond(_ method: String, _ uri: String, authorization: String? = nil) throws -> AdminRoutes.Response {
@@ -31,6 +35,8 @@ struct AdminRoutesTests {
         let applied = try respond("POST", "/api/v5/reload", authorization: "bearer secret-token")
         #expect(applied.status == 200)
         #expect(String(decoding: applied.body, as: UTF8.self).contains("\"result\" : \"applied\""))
+        let enforced = try respond("POST", "/api/v5/reload?enforce=true", authorization: "Bearer secret-token")
+        #expect(String(decoding: enforced.body, as: UTF8.self).contains("\"enforced\" : true"))
         let refused = try respond("POST", "/api/v5/reload")
         #expect(!String(decoding: refused.body, as: UTF8.self).contains("secret-token"), "the token in an answer")
     }

@@ -17,8 +17,15 @@ extension EmqxCtl {
                 stay. With errors nothing changes, and they are printed here. What changed but \
                 needs a restart (a bind, a listener added or removed) is named.
 
+                When a listener's trust in clients changes (verify, fail_if_no_peer_cert, \
+                cacertfile's CAs, crlfile's CRLs), the clients already connected to it are \
+                judged as a new handshake would be, and those refused are named (client id, \
+                certificate subject, why). They stay connected unless --enforce is given, \
+                which closes them (5.0 clients get DISCONNECT 0x87, not authorized).
+
                 EXAMPLES
                   emqxctl reload
+                  emqxctl reload --enforce
                   emqxctl reload --url https://127.0.0.1:18084 --cacert certs/cacert.pem
 
                 EXIT CODES
@@ -35,12 +42,16 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The bearer token serve created.", valueName: "path"))
         var adminToken = AdminToken.defaultPath
 
+        @Flag(help: "Close the connected clients the new CAs, CRLs or verify settings refuse.")
+        var enforce = false
+
         func run() throws {
             let token: String
             let answer: (status: Int, body: [UInt8])
             do {
                 token = try AdminToken.read(path: adminToken)
-                answer = try AdminClient(url: url, caFile: cacert).send(.POST, "/api/v5/reload", token: token)
+                answer = try AdminClient(url: url, caFile: cacert).send(
+                    .POST, "/api/v5/reload" + (enforce ? "?enforce=true" : ""), token: token)
             } catch {
                 Console.note("Error: \(error)")
                 throw ExitCode(3)
@@ -54,6 +65,12 @@ extension EmqxCtl {
                 Console.output("reload applied: \(outcome.applied.joined(separator: ", "))")
                 if !outcome.needsRestart.isEmpty {
                     Console.output("not applied until a restart: \(outcome.needsRestart.joined(separator: ", "))")
+                }
+                for client in outcome.untrustedClients {
+                    let certificate = client.subject.isEmpty ? "no certificate" : client.subject
+                    let fate = outcome.enforced ? "closed" : "still connected (--enforce closes it)"
+                    Console.output(
+                        "refused by the new trust: \(client.listener) client \(client.clientId) (\(certificate)): \(client.why); \(fate)")
                 }
             case .refused:
                 Console.note(outcome.errors.joined(separator: "\n"))

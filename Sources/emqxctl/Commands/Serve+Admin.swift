@@ -19,9 +19,11 @@ extension EmqxCtl.Serve {
         let command = self
         let routes = AdminRoutes(
             token: token, snapshot: { server.snapshot() },
-            reload: {
+            reload: { enforce in
                 let promise = server.eventLoop.makePromise(of: ReloadOutcome.self)
-                Self.reloads.async { promise.succeed(command.reload(server, environment: environment, logger: logger)) }
+                Self.reloads.async {
+                    promise.succeed(command.reload(server, environment: environment, logger: logger, enforce: enforce))
+                }
                 return promise.futureResult
             })
         let admin = AdminServer(routes: routes, logger: logger)

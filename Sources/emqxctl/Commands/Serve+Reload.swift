@@ -13,8 +13,9 @@ extension EmqxCtl.Serve {
 
     /// Re-reads the config and every file it names, runs the preflight serve ran at start,
     /// and applies the result only if it has no errors (nothing changes otherwise, and the log
-    /// and the outcome list why). Connected clients are never dropped. Runs on `reloads`.
-    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger) -> ReloadOutcome {
+    /// and the outcome list why). Connected clients are never dropped, except, with `enforce`,
+    /// those the new trust settings refuse (always named). Runs on `reloads`.
+    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger, enforce: Bool = false) -> ReloadOutcome {
         let loader = ConfigLoader(environment: environment)
         let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
         var checks = Preflight(environment: environment)
@@ -29,12 +30,23 @@ extension EmqxCtl.Serve {
             return ReloadOutcome(result: .refused, errors: lines)
         }
         do {
-            let report = try server.reload(model, material: preflight.material)
+            let report = try server.reload(model, material: preflight.material, enforce: enforce)
             logger.notice("reload applied: \(report.applied.joined(separator: ", "))")
             if !report.needsRestart.isEmpty {
                 logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
             }
-            return ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
+            var outcome = ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
+            outcome.enforced = report.enforced
+            let fate = report.enforced ? "closed" : "still connected (emqxctl reload --enforce closes it)"
+            for refusal in report.refusals {
+                let certificate = refusal.subject.isEmpty ? "no certificate" : refusal.subject
+                logger.warning(
+                    "reload: the new trust settings of \(refusal.listenerID) refuse client \(refusal.clientID) (\(certificate)): \(refusal.why); \(fate)"
+                )
+                outcome.untrustedClients.append(
+                    .init(listener: refusal.listenerID, clientId: refusal.clientID, subject: refusal.subject, why: refusal.why))
+            }
+            return outcome
         } catch {
             logger.error("reload failed, nothing changed: \(error)")
             return ReloadOutcome(result: .refused, errors: ["\(error)"])
