@@ -110,4 +110,37 @@ import Testing
         #expect(outcome.stdout.contains("connects 1 received 2"), "the subscriber reconnected or missed a message: \(outcome)")
         #expect(broker.process.isRunning)
     }
+
+    /// No signal at all: a renewal written over the files the config names is seen by the
+    /// watcher, which waits for both files to land, then reloads once.
+    @Test func renewalIsPickedUpByTheFileWatcher() throws {
+        let broker = try ServeHarness(config: Self.config) { folder in
+            let made = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+            #expect(made.status == 0)
+            try FileManager.default.createDirectory(atPath: folder.file("etc/live"), withIntermediateDirectories: true)
+            for name in ["cert.pem", "key.pem"] {
+                try FileManager.default.copyItem(atPath: folder.file("etc/certs/\(name)"), toPath: folder.file("etc/live/\(name)"))
+            }
+        }
+        let before = try Self.servedSerial(broker)
+        let issued = try Emqxctl.run(
+            [
+                "cert", "issue", "server", "localhost", "--san", "localhost", "--san", "127.0.0.1", "--dir",
+                broker.folder.file("etc/certs"), "--out", broker.folder.file("etc/renewed"),
+            ])
+        #expect(issued.status == 0, "\(issued)")
+        // As a renewal tool would: one file, a pause, then the other.
+        let certificate = try String(contentsOfFile: broker.folder.file("etc/renewed/localhost-cert.pem"), encoding: .utf8)
+        try certificate.write(toFile: broker.folder.file("etc/live/cert.pem"), atomically: true, encoding: .utf8)
+        usleep(800_000)
+        let key = try String(contentsOfFile: broker.folder.file("etc/renewed/localhost-key.pem"), encoding: .utf8)
+        try key.write(toFile: broker.folder.file("etc/live/key.pem"), atomically: true, encoding: .utf8)
+        #expect(Self.waitForLog(broker, "reload applied: ssl:default ssl_options"), "\(broker.process.stderr)")
+        #expect(broker.process.stderr.contains("files changed, reloading:"))
+        #expect(!broker.process.stderr.contains("reload refused"), "reloaded between the two files: \(broker.process.stderr)")
+        let after = try Self.servedSerial(broker)
+        #expect(after.hasPrefix("serial=") && after != before, "still \(before)")
+        usleep(3_000_000)
+        #expect(broker.process.stderr.components(separatedBy: "reload applied").count == 2, "reloaded more than once")
+    }
 }

@@ -11,7 +11,8 @@ extension EmqxCtl.Serve {
     /// Starts the admin endpoint when the config has a dashboard listener: its token is
     /// created first (0600) if there is none. Reloads it asks for run on `reloads`.
     func startAdmin(
-        _ model: BrokerConfig, material: ListenerMaterial?, server: BrokerServer, environment: [String: String], logger: Logger
+        _ model: BrokerConfig, material: ListenerMaterial?, server: BrokerServer, watcher: FileWatcher?,
+        environment: [String: String], logger: Logger
     ) throws -> AdminServer? {
         let dashboard = model.dashboard
         guard !dashboard.listeners.isEmpty else { return nil }
@@ -22,7 +23,7 @@ extension EmqxCtl.Serve {
             reload: { enforce in
                 let promise = server.eventLoop.makePromise(of: ReloadOutcome.self)
                 Self.reloads.async {
-                    promise.succeed(command.reload(server, environment: environment, logger: logger, enforce: enforce))
+                    promise.succeed(command.reload(server, environment: environment, logger: logger, enforce: enforce, watcher: watcher))
                 }
                 return promise.futureResult
             })
@@ -43,4 +44,23 @@ extension EmqxCtl.Serve {
 
 struct AdminStartError: Error, CustomStringConvertible {
     let description: String
+}
+
+extension EmqxCtl.Serve {
+    /// Starts the file watcher (unless --no-watch): a settled change reloads, as SIGHUP does.
+    func watch(
+        _ model: BrokerConfig, configFiles: [String], paths: PathResolver, server: BrokerServer, environment: [String: String],
+        logger: Logger
+    ) -> FileWatcher? {
+        guard !noWatch else { return nil }
+        let command = self
+        let files = Self.watched(model, configFiles: configFiles, paths: paths)
+        let watcher = FileWatcher(paths: files, queue: Self.reloads) { watcher, changed in
+            logger.notice("files changed, reloading: \(changed.joined(separator: ", "))")
+            _ = command.reload(server, environment: environment, logger: logger, watcher: watcher)
+        }
+        watcher.start()
+        logger.info("watching \(files.count) files for changes")
+        return watcher
+    }
 }

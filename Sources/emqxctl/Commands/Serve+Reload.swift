@@ -15,12 +15,15 @@ extension EmqxCtl.Serve {
     /// and applies the result only if it has no errors (nothing changes otherwise, and the log
     /// and the outcome list why). Connected clients are never dropped, except, with `enforce`,
     /// those the new trust settings refuse (always named). Runs on `reloads`.
-    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger, enforce: Bool = false) -> ReloadOutcome {
-        let loader = ConfigLoader(environment: environment)
-        let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
+    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger, enforce: Bool = false, watcher: FileWatcher?)
+        -> ReloadOutcome
+    {
+        let (loaded, read) = load(environment: environment)
         var checks = Preflight(environment: environment)
         checks.pskStore = pskDB
         checks.userStore = userDB
+        // Whatever the outcome, the files as they are now are the watcher's new baseline.
+        defer { watcher?.watch(Self.watched(loaded.config, configFiles: read, paths: checks.paths)) }
         let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
         let errors = (loaded.diagnostics + (preflight?.diagnostics ?? [])).filter { $0.severity == .error }
         guard let model = loaded.config, let preflight, errors.isEmpty else {
@@ -51,5 +54,22 @@ extension EmqxCtl.Serve {
             logger.error("reload failed, nothing changed: \(error)")
             return ReloadOutcome(result: .refused, errors: ["\(error)"])
         }
+    }
+}
+
+extension EmqxCtl.Serve {
+    /// The config (the file, or the embedded defaults), and the config files it read.
+    func load(environment: [String: String]) -> (ConfigLoadResult, configFiles: [String]) {
+        var loader = ConfigLoader(environment: environment)
+        let recorder = RecordingFileSystem()
+        loader.fileSystem = recorder
+        let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
+        return (loaded, recorder.files)
+    }
+
+    /// What the file watcher watches: the config files read, and the files the config names.
+    static func watched(_ model: BrokerConfig?, configFiles: [String], paths: PathResolver) -> [String] {
+        let named = model?.watchedFiles(paths: paths) ?? []
+        return configFiles.map(paths.absolute) + named.filter { !configFiles.map(paths.absolute).contains($0) }
     }
 }

@@ -26,6 +26,10 @@ extension EmqxCtl {
                 0.0.0.0:8883, with development certificates that the first start generates \
                 under data/certs (as `cert gen` would; clients trust data/certs/cacert.pem).
 
+                It reloads without dropping clients on SIGHUP, on `emqxctl reload`, and when the \
+                config or a TLS or ACL file it names changes (polled every second; a change \
+                waits 2 s for the rest of a renewal to land; --no-watch turns this off).
+
                 With psk_authentication.enable, ssl listeners accept TLS-PSK: init_file is \
                 imported into --psk-db at start (a bad line stops start-up), and changes made \
                 with `psk import` or `psk add` while it runs are picked up within a second.
@@ -68,14 +72,16 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The admin endpoint's bearer token, created on first start.", valueName: "path"))
         var adminToken = AdminToken.defaultPath
 
+        @Flag(name: .customLong("no-watch"), help: "Do not reload when the config or the TLS and ACL files it names change.")
+        var noWatch = false
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
 
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
-            let loader = ConfigLoader(environment: environment)
             if config == nil { try Self.makeDevelopmentCertificates() }
-            let loaded = config.map { loader.load(path: $0) } ?? loader.load(text: Self.embeddedDefaults, path: "<embedded defaults>")
+            let (loaded, configFiles) = load(environment: environment)
             var diagnostics = loaded.diagnostics
             var checks = Preflight(environment: environment)
             checks.pskStore = pskDB
@@ -114,16 +120,20 @@ extension EmqxCtl {
                 throw ExitCode.failure
             }
             psk?.startRefreshing()
+            let watcher = watch(
+                model, configFiles: configFiles, paths: checks.paths, server: server, environment: environment, logger: logger)
             let admin: AdminServer?
             do {
-                admin = try startAdmin(model, material: preflight?.dashboard, server: server, environment: environment, logger: logger)
+                admin = try startAdmin(
+                    model, material: preflight?.dashboard, server: server, watcher: watcher, environment: environment, logger: logger)
             } catch {
                 Console.note("Error: admin endpoint: \(error)")
                 psk?.stop()
                 server.shutdown()
                 throw ExitCode.failure
             }
-            Self.waitForTerminationSignal(onHangUp: { _ = reload(server, environment: environment, logger: logger) })
+            Self.waitForTerminationSignal(onHangUp: { _ = reload(server, environment: environment, logger: logger, watcher: watcher) })
+            watcher?.stop()
             admin?.shutdown()
             psk?.stop()
             server.shutdown()
