@@ -18,6 +18,8 @@ package struct ReloadOutcome: Codable, Sendable, Equatable {
     package var untrustedClients: [UntrustedClient] = []
     /// Whether those clients were closed (`enforce`); otherwise they stay until they leave.
     package var enforced = false
+    /// How long the reload took, config read to swap (applied ones).
+    package var milliseconds: Int?
 
     package struct UntrustedClient: Codable, Sendable, Equatable {
         package var listener: String

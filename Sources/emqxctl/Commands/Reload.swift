@@ -62,7 +62,8 @@ extension EmqxCtl {
             }
             switch outcome.result {
             case .applied:
-                Console.output("reload applied: \(outcome.applied.joined(separator: ", "))")
+                let took = outcome.milliseconds.map { " in \($0) ms" } ?? ""
+                Console.output("reload applied\(took): \(outcome.applied.joined(separator: ", "))")
                 if !outcome.needsRestart.isEmpty {
                     Console.output("not applied until a restart: \(outcome.needsRestart.joined(separator: ", "))")
                 }

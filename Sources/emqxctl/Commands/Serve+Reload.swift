@@ -18,6 +18,8 @@ extension EmqxCtl.Serve {
     func reload(_ server: BrokerServer, environment: [String: String], logger: Logger, enforce: Bool = false, watcher: FileWatcher?)
         -> ReloadOutcome
     {
+        let started = DispatchTime.now()
+        func milliseconds() -> Int { Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000) }
         let (loaded, read) = load(environment: environment)
         var checks = Preflight(environment: environment)
         checks.pskStore = pskDB
@@ -34,12 +36,13 @@ extension EmqxCtl.Serve {
         }
         do {
             let report = try server.reload(model, material: preflight.material, enforce: enforce)
-            logger.notice("reload applied: \(report.applied.joined(separator: ", "))")
+            logger.notice("reload applied in \(milliseconds()) ms: \(report.applied.joined(separator: ", "))")
             if !report.needsRestart.isEmpty {
                 logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
             }
             var outcome = ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
             outcome.enforced = report.enforced
+            outcome.milliseconds = milliseconds()
             let fate = report.enforced ? "closed" : "still connected (emqxctl reload --enforce closes it)"
             for refusal in report.refusals {
                 let certificate = refusal.subject.isEmpty ? "no certificate" : refusal.subject
