@@ -131,7 +131,7 @@ let package = Package(
             name: "Operations",
             dependencies: [
                 "BrokerRuntime", "BrokerTLS", "Revocation", "ConfigModel", "ConfigPreflight", "CertTools", nio("NIOCore"), nio("NIOPosix"),
-                nio("NIOHTTP1"), log, .product(name: "CoreMetrics", package: "swift-metrics"),
+                nio("NIOHTTP1"), nio("NIOConcurrencyHelpers"), log, .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift

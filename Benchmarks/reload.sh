@@ -17,7 +17,9 @@ source Benchmarks/common.sh
 
 clients=${1:-10000}
 seconds=${2:-10}
-ulimit -n 65536
+# The broker and the holder each need a descriptor per client.
+if [ "$(ulimit -n)" -lt $((clients + 256)) ]; then ulimit -n "$(ulimit -Hn)"; fi
+[ "$(ulimit -n)" -ge $((clients + 256)) ] || { echo "open-file limit $(ulimit -n) is below $clients clients" >&2; exit 1; }
 swift build -c release --product emqxctl >/dev/null
 emqxctl="$(swift build -c release --show-bin-path)/emqxctl"
 work=$(mktemp -d)

@@ -1,6 +1,7 @@
 package import BrokerTLS
 package import ConfigModel
 package import Logging
+import NIOConcurrencyHelpers
 package import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -11,6 +12,8 @@ package final class AdminServer: Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let routes: AdminRoutes
     private let logger: Logger
+    /// The https listener's TLS context, which a reload renews (new connections get it).
+    private let https = NIOLockedValueBox<TLSContext?>(nil)
 
     /// At most this many admin connections at once; more are closed at accept.
     static let maximumConnections = 64
@@ -27,6 +30,8 @@ package final class AdminServer: Sendable {
         let routes = self.routes
         let logger = self.logger
         let scheme = tls == nil ? "http" : "https"
+        let https = self.https
+        if let tls { https.withLockedValue { $0 = tls } }
         let loop = group.next()
         let counter = try loop.submit { NIOLoopBound(AdminConnectionCount(), eventLoop: loop) }.wait()
         let observer = try loop.submit { NIOLoopBound(AdminTLSObserver(logger: logger), eventLoop: loop) }.wait()
@@ -41,8 +46,8 @@ package final class AdminServer: Sendable {
                     counter.value.open += 1
                     channel.closeFuture.whenComplete { _ in counter.value.open -= 1 }
                     let pipeline = channel.pipeline.syncOperations
-                    if let tls {
-                        try pipeline.addHandler(TLSHandler(context: tls, role: .server(observer.value), handshakeTimeout: .seconds(10)))
+                    if tls != nil, let context = https.withLockedValue({ $0 }) {
+                        try pipeline.addHandler(TLSHandler(context: context, role: .server(observer.value), handshakeTimeout: .seconds(10)))
                     }
                     try pipeline.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
@@ -59,6 +64,11 @@ package final class AdminServer: Sendable {
         let address = channel.localAddress!
         logger.notice("Admin endpoint on \(scheme)://\(address.logDescription) started (metrics, status, reload).")
         return address
+    }
+
+    /// A renewed certificate for the https listener, for connections from now on.
+    package func replaceTLS(_ context: TLSContext) {
+        https.withLockedValue { $0 = context }
     }
 
     package func shutdown() {

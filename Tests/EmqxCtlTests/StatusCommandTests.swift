@@ -82,8 +82,30 @@ import Testing
         let status = try Emqxctl.run(["status", "--url", url, "--cacert", "etc/certs/cacert.pem"], in: broker.folder.path)
         #expect(status.status == 0, "\(status)")
         #expect(status.stdout.contains("(running broker)"))
+        func servedSerial() throws -> String {
+            try Subprocess(
+                "sh",
+                [
+                    "-c",
+                    "openssl s_client -connect 127.0.0.1:\(adminPort) -CAfile etc/certs/cacert.pem </dev/null 2>/dev/null | openssl x509 -noout -serial",
+                ],
+                workingDirectory: broker.folder.path
+            ).run(timeout: 20).stdout
+        }
+        let before = try servedSerial()
+        // A renewal: the endpoint's certificate is renewed in place by a reload.
+        let renewed = try Emqxctl.run(
+            ["cert", "issue", "server", "localhost", "--san", "localhost", "--dir", "etc/certs", "--out", "etc/renewed"],
+            in: broker.folder.path)
+        #expect(renewed.status == 0, "\(renewed)")
+        for (from, to) in [("localhost-cert.pem", "cert.pem"), ("localhost-key.pem", "key.pem")] {
+            let text = try String(contentsOfFile: broker.folder.file("etc/renewed/\(from)"), encoding: .utf8)
+            try text.write(toFile: broker.folder.file("etc/certs/\(to)"), atomically: true, encoding: .utf8)
+        }
         let reload = try Emqxctl.run(["reload", "--url", url, "--cacert", "etc/certs/cacert.pem"], in: broker.folder.path)
-        #expect(reload.status == 0, "\(reload)")
+        #expect(reload.status == 0 && reload.stdout.contains("dashboard.listeners.https ssl_options"), "\(reload)")
+        let after = try servedSerial()
+        #expect(before.hasPrefix("serial=") && after.hasPrefix("serial=") && after != before, "\(before) \(after)")
         let noCA = try Emqxctl.run(["status", "--url", url], in: broker.folder.path)
         #expect(noCA.status == 3 && noCA.stderr.contains("--cacert"), "\(noCA)")
     }

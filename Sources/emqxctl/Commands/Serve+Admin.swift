@@ -9,24 +9,15 @@ import Operations
 
 extension EmqxCtl.Serve {
     /// Starts the admin endpoint when the config has a dashboard listener: its token is
-    /// created first (0600) if there is none. Reloads it asks for run on `reloads`.
-    func startAdmin(
-        _ model: BrokerConfig, material: ListenerMaterial?, server: BrokerServer, watcher: FileWatcher?,
-        environment: [String: String], logger: Logger
-    ) throws -> AdminServer? {
+    /// created first (0600) if there is none. Reloads it asks for go to `reloader`.
+    func startAdmin(_ model: BrokerConfig, material: ListenerMaterial?, server: BrokerServer, reloader: ServeReloader, logger: Logger)
+        throws -> AdminServer?
+    {
         let dashboard = model.dashboard
         guard !dashboard.listeners.isEmpty else { return nil }
         let token = try AdminToken.loadOrCreate(path: adminToken)
-        let command = self
         let routes = AdminRoutes(
-            token: token, snapshot: { server.snapshot() },
-            reload: { enforce in
-                let promise = server.eventLoop.makePromise(of: ReloadOutcome.self)
-                Self.reloads.async {
-                    promise.succeed(command.reload(server, environment: environment, logger: logger, enforce: enforce, watcher: watcher))
-                }
-                return promise.futureResult
-            })
+            token: token, snapshot: { server.snapshot() }, reload: { enforce in reloader.reload(enforce: enforce, on: server.eventLoop) })
         let admin = AdminServer(routes: routes, logger: logger)
         do {
             if let http = dashboard.http { _ = try admin.start(http, tls: nil) }
@@ -40,27 +31,21 @@ extension EmqxCtl.Serve {
         }
         return admin
     }
-}
 
-struct AdminStartError: Error, CustomStringConvertible {
-    let description: String
-}
-
-extension EmqxCtl.Serve {
     /// Starts the file watcher (unless --no-watch): a settled change reloads, as SIGHUP does.
-    func watch(
-        _ model: BrokerConfig, configFiles: [String], paths: PathResolver, server: BrokerServer, environment: [String: String],
-        logger: Logger
-    ) -> FileWatcher? {
+    func watch(_ model: BrokerConfig, configFiles: [String], paths: PathResolver, reloader: ServeReloader, logger: Logger) -> FileWatcher? {
         guard !noWatch else { return nil }
-        let command = self
         let files = Self.watched(model, configFiles: configFiles, paths: paths)
-        let watcher = FileWatcher(paths: files, queue: Self.reloads) { watcher, changed in
+        let watcher = FileWatcher(paths: files, queue: ServeReloader.queue) { _, changed in
             logger.notice("files changed, reloading: \(changed.joined(separator: ", "))")
-            _ = command.reload(server, environment: environment, logger: logger, watcher: watcher)
+            _ = reloader.reload()
         }
         watcher.start()
         logger.info("watching \(files.count) files for changes")
         return watcher
     }
+}
+
+struct AdminStartError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -1,31 +1,57 @@
 import BrokerRuntime
+import BrokerTLS
 import ConfigModel
 import ConfigPreflight
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import Operations
 
-extension EmqxCtl.Serve {
-    /// Where reloads run, one at a time in the order asked, whoever asks (SIGHUP, the admin
-    /// endpoint).
-    static let reloads = DispatchQueue(label: "emqxctl.reloads")
+/// Runs serve's reloads, whoever asks (SIGHUP, the admin endpoint, the file watcher), one at
+/// a time in the order asked, on `queue`.
+///
+/// A reload re-reads the config and every file it names, runs the preflight serve ran at
+/// start, and applies the result only if it has no errors (nothing changes otherwise, and the
+/// log and the outcome list why). Connected clients are never dropped, except, with
+/// `enforce`, those the new trust settings refuse (always named). The admin endpoint's https
+/// certificate is renewed with the listeners'; a changed dashboard bind waits for a restart.
+final class ServeReloader: @unchecked Sendable {
+    static let queue = DispatchQueue(label: "emqxctl.reloads")
 
-    /// Re-reads the config and every file it names, runs the preflight serve ran at start,
-    /// and applies the result only if it has no errors (nothing changes otherwise, and the log
-    /// and the outcome list why). Connected clients are never dropped, except, with `enforce`,
-    /// those the new trust settings refuse (always named). Runs on `reloads`.
-    func reload(_ server: BrokerServer, environment: [String: String], logger: Logger, enforce: Bool = false, watcher: FileWatcher?)
-        -> ReloadOutcome
-    {
+    private let command: EmqxCtl.Serve
+    private let server: BrokerServer
+    private let environment: [String: String]
+    private let logger: Logger
+    // Set at start-up, before anything can ask for a reload; read on `queue` after.
+    var watcher: FileWatcher?
+    var admin: AdminServer?
+    var dashboard: DashboardConfig
+
+    init(command: EmqxCtl.Serve, server: BrokerServer, dashboard: DashboardConfig, environment: [String: String], logger: Logger) {
+        self.command = command
+        self.server = server
+        self.dashboard = dashboard
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// A reload on `queue`, its outcome on `loop`.
+    func reload(enforce: Bool, on loop: any EventLoop) -> EventLoopFuture<ReloadOutcome> {
+        let promise = loop.makePromise(of: ReloadOutcome.self)
+        Self.queue.async { promise.succeed(self.reload(enforce: enforce)) }
+        return promise.futureResult
+    }
+
+    /// One reload; call on `queue`.
+    func reload(enforce: Bool = false) -> ReloadOutcome {
+        dispatchPrecondition(condition: .onQueue(Self.queue))
         let started = DispatchTime.now()
         func milliseconds() -> Int { Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000) }
-        let (loaded, read) = load(environment: environment)
-        var checks = Preflight(environment: environment)
-        checks.pskStore = pskDB
-        checks.userStore = userDB
+        let (loaded, read) = command.load(environment: environment)
+        let checks = command.preflight(environment: environment)
         // Whatever the outcome, the files as they are now are the watcher's new baseline.
-        defer { watcher?.watch(Self.watched(loaded.config, configFiles: read, paths: checks.paths)) }
+        defer { watcher?.watch(EmqxCtl.Serve.watched(loaded.config, configFiles: read, paths: checks.paths)) }
         let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
         let errors = (loaded.diagnostics + (preflight?.diagnostics ?? [])).filter { $0.severity == .error }
         guard let model = loaded.config, let preflight, errors.isEmpty else {
@@ -36,11 +62,12 @@ extension EmqxCtl.Serve {
         }
         do {
             let report = try server.reload(model, material: preflight.material, enforce: enforce)
-            logger.notice("reload applied in \(milliseconds()) ms: \(report.applied.joined(separator: ", "))")
-            if !report.needsRestart.isEmpty {
-                logger.warning("reload: not applied until a restart: \(report.needsRestart.joined(separator: ", "))")
-            }
             var outcome = ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
+            try reloadDashboard(model.dashboard, material: preflight.dashboard, into: &outcome)
+            logger.notice("reload applied in \(milliseconds()) ms: \(outcome.applied.joined(separator: ", "))")
+            if !outcome.needsRestart.isEmpty {
+                logger.warning("reload: not applied until a restart: \(outcome.needsRestart.joined(separator: ", "))")
+            }
             outcome.enforced = report.enforced
             outcome.milliseconds = milliseconds()
             let fate = report.enforced ? "closed" : "still connected (emqxctl reload --enforce closes it)"
@@ -58,6 +85,17 @@ extension EmqxCtl.Serve {
             return ReloadOutcome(result: .refused, errors: ["\(error)"])
         }
     }
+
+    /// The admin endpoint's https certificate is renewed in place; its binds wait for a restart.
+    private func reloadDashboard(_ new: DashboardConfig, material: ListenerMaterial?, into outcome: inout ReloadOutcome) throws {
+        func binds(_ config: DashboardConfig) -> [String] { config.listeners.map { "\($0.keyPath) \($0.bind.value)" } }
+        if binds(new) != binds(dashboard) {
+            outcome.needsRestart.append("dashboard listeners")
+        } else if let admin, let ssl = new.https?.sslOptions, let material {
+            admin.replaceTLS(try TLSContext.server(ssl, material: material))
+            outcome.applied.append("dashboard.listeners.https ssl_options")
+        }
+    }
 }
 
 extension EmqxCtl.Serve {
@@ -70,9 +108,17 @@ extension EmqxCtl.Serve {
         return (loaded, recorder.files)
     }
 
+    /// The preflight serve runs, at start and at each reload.
+    func preflight(environment: [String: String]) -> Preflight {
+        var checks = Preflight(environment: environment)
+        checks.pskStore = pskDB
+        checks.userStore = userDB
+        return checks
+    }
+
     /// What the file watcher watches: the config files read, and the files the config names.
     static func watched(_ model: BrokerConfig?, configFiles: [String], paths: PathResolver) -> [String] {
-        let named = model?.watchedFiles(paths: paths) ?? []
-        return configFiles.map(paths.absolute) + named.filter { !configFiles.map(paths.absolute).contains($0) }
+        let read = configFiles.map(paths.absolute)
+        return read + (model?.watchedFiles(paths: paths) ?? []).filter { !read.contains($0) }
     }
 }

@@ -83,9 +83,7 @@ extension EmqxCtl {
             if config == nil { try Self.makeDevelopmentCertificates() }
             let (loaded, configFiles) = load(environment: environment)
             var diagnostics = loaded.diagnostics
-            var checks = Preflight(environment: environment)
-            checks.pskStore = pskDB
-            checks.userStore = userDB
+            let checks = preflight(environment: environment)
             let preflight = loaded.hasSyntaxErrors ? nil : loaded.config.map { checks.check($0) }
             diagnostics += preflight?.diagnostics ?? []
             let errors = diagnostics.filter { $0.severity == .error }
@@ -120,21 +118,20 @@ extension EmqxCtl {
                 throw ExitCode.failure
             }
             psk?.startRefreshing()
-            let watcher = watch(
-                model, configFiles: configFiles, paths: checks.paths, server: server, environment: environment, logger: logger)
-            let admin: AdminServer?
+            let reloader = ServeReloader(
+                command: self, server: server, dashboard: model.dashboard, environment: environment, logger: logger)
             do {
-                admin = try startAdmin(
-                    model, material: preflight?.dashboard, server: server, watcher: watcher, environment: environment, logger: logger)
+                reloader.admin = try startAdmin(model, material: preflight?.dashboard, server: server, reloader: reloader, logger: logger)
             } catch {
                 Console.note("Error: admin endpoint: \(error)")
                 psk?.stop()
                 server.shutdown()
                 throw ExitCode.failure
             }
-            Self.waitForTerminationSignal(onHangUp: { _ = reload(server, environment: environment, logger: logger, watcher: watcher) })
-            watcher?.stop()
-            admin?.shutdown()
+            reloader.watcher = watch(model, configFiles: configFiles, paths: checks.paths, reloader: reloader, logger: logger)
+            Self.waitForTerminationSignal(onHangUp: { _ = reloader.reload() })
+            reloader.watcher?.stop()
+            reloader.admin?.shutdown()
             psk?.stop()
             server.shutdown()
         }
@@ -183,7 +180,7 @@ extension EmqxCtl {
         /// Blocks until SIGINT or SIGTERM; SIGHUP calls `onHangUp` (a reload) and goes on.
         static func waitForTerminationSignal(onHangUp: @escaping @Sendable () -> Void = {}) {
             let stop = DispatchSemaphore(value: 0)
-            let signals = reloads
+            let signals = ServeReloader.queue
             var sources: [any DispatchSourceSignal] = []
             for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
                 signal(signalNumber, SIG_IGN)
