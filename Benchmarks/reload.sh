@@ -25,7 +25,7 @@ emqxctl="$(swift build -c release --show-bin-path)/emqxctl"
 work=$(mktemp -d)
 broker_pid=""
 holder_pid=""
-trap 'exec 7>&- 2>/dev/null || true; [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null; stop_broker; rm -rf "$work"' EXIT
+trap 'exec 7>&- 2>/dev/null || true; kill "$holder_pid" 2>/dev/null || true; stop_broker; rm -rf "$work"' EXIT
 
 "$emqxctl" cert gen --key-type ec-p256 --out "$work/certs" >/dev/null 2>&1
 port=$((20000 + RANDOM % 6000))
@@ -50,7 +50,7 @@ wait_for_port "$port" emqxctl || { cat broker.log >&2; exit 1; }
 wait_for_port "$admin" admin
 
 reload() { # prints the reload's own figure (ms), as serve measured it
-    taskset -c 1 "$emqxctl" reload --url "http://127.0.0.1:$admin" "$@" | grep -oE 'in [0-9]+ ms' | grep -oE '[0-9]+'
+    taskset -c 1 "$emqxctl" reload --url "http://127.0.0.1:$admin" "$@" | grep -oE 'in [0-9]+ ms' | grep -oE '[0-9]+' || echo "?"
 }
 best_of() { # N COMMAND…: the lowest of N runs' wall-clock ms
     local n=$1 best=""

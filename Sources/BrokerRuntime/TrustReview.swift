@@ -61,7 +61,8 @@ enum TrustReview {
                 continue
             }
             guard let leaf = try? Certificate(der: der) else { continue }
-            if case .failure(let failure) = verifier.verify([leaf] + authorities, purpose: .client, at: now) {
+            // cacertfile's CAs are in the verifier's store: the leaf alone is the chain to build.
+            if case .failure(let failure) = verifier.verify([leaf], purpose: .client, at: now) {
                 refused.append(
                     TrustRefusal(
                         listenerID: listener.id, clientID: client.clientID, subject: "\(leaf.subject)", why: failure.message,

@@ -61,3 +61,21 @@ public struct BindAddress: Hashable, Sendable, CustomStringConvertible {
         return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 }
+
+extension ObjectReader {
+    /// `bind` as written, parsed as EMQX parses it, with the text it was written as (a bare
+    /// port means something else to the admin endpoint); nil when not written, or when wrong
+    /// (reported, with `hint`).
+    mutating func bindAddress(hint: String) -> (address: Located<BindAddress>, text: String)? {
+        guard let value = value("bind") else { return nil }
+        switch value.scalarText.map(BindAddress.parse) {
+        case .success(let address)?:
+            return (Located(address, at: value.location, keyPath: path("bind")), value.scalarText?.filter { $0 != " " } ?? "")
+        case .failure(let error)?:
+            sink.report(.bindInvalid, .error, value.location, path("bind"), error.reason, hint: hint)
+        case nil:
+            invalid("bind", value, "expected a port or \"IP:PORT\"")
+        }
+        return nil
+    }
+}

@@ -56,32 +56,21 @@ public struct DashboardConfig: Sendable {
         defer { listener.finish() }
         let enabled = listener.bool("enable", default: true)
         var bind = Located(BindAddress(address: "127.0.0.1", port: defaultPort), at: listener.location, keyPath: listener.path("bind"))
-        if let value = listener.value("bind") {
-            switch value.scalarText.map(BindAddress.parse) {
-            case .success(let address)?:
-                // A bare port (or ":PORT") means loopback here: every interface must be written.
-                let text = value.scalarText?.filter { $0 != " " } ?? ""
-                let bare = text.hasPrefix(":") || text.allSatisfy(\.isNumber)
-                bind = Located(
-                    bare ? BindAddress(address: "127.0.0.1", port: address.port) : address, at: value.location,
-                    keyPath: listener.path("bind"))
-                if bare, address.port != 0 {
-                    listener.sink.report(
-                        .dashboardBind, .note, value.location, listener.path("bind"),
-                        "the admin endpoint listens on 127.0.0.1:\(address.port) only (EMQX would listen on every interface)",
-                        hint: "write \"0.0.0.0:\(address.port)\" to reach it from other hosts")
-                } else if name == "http", !Self.isLoopback(address) {
-                    listener.sink.report(
-                        .dashboardBind, .warning, value.location, listener.path("bind"),
-                        "plain http on \(address): metrics, status and reload requests (with their bearer token) cross the network unencrypted",
-                        hint: "bind http to 127.0.0.1, and use dashboard.listeners.https for other hosts")
-                }
-            case .failure(let error)?:
+        if let (written, text) = listener.bindAddress(hint: "write a port (18083, which binds 127.0.0.1) or a quoted \"IP:PORT\"") {
+            let (address, location) = (written.value, written.location)
+            // A bare port (or ":PORT") means loopback here: every interface must be written.
+            let bare = text.hasPrefix(":") || text.allSatisfy(\.isNumber)
+            bind = bare ? Located(BindAddress(address: "127.0.0.1", port: address.port), at: location, keyPath: written.keyPath) : written
+            if bare, address.port != 0 {
                 listener.sink.report(
-                    .bindInvalid, .error, value.location, listener.path("bind"), error.reason,
-                    hint: "write a port (18083, which binds 127.0.0.1) or a quoted \"IP:PORT\"")
-            case nil:
-                listener.invalid("bind", value, "expected a port or \"IP:PORT\"")
+                    .dashboardBind, .note, location, written.keyPath,
+                    "the admin endpoint listens on 127.0.0.1:\(address.port) only (EMQX would listen on every interface)",
+                    hint: "write \"0.0.0.0:\(address.port)\" to reach it from other hosts")
+            } else if name == "http", !Self.isLoopback(address) {
+                listener.sink.report(
+                    .dashboardBind, .warning, location, written.keyPath,
+                    "plain http on \(address): metrics, status and reload requests (with their bearer token) cross the network unencrypted",
+                    hint: "bind http to 127.0.0.1, and use dashboard.listeners.https for other hosts")
             }
         }
         var sslOptions: SSLOptions?

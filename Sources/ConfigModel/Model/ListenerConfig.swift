@@ -41,17 +41,8 @@ public struct ListenerConfig: Sendable {
         location = reader.location
         enable = reader.bool("enable", default: true, aliases: ["enabled"])
         bind = Located(BindAddress(address: nil, port: type.defaultPort ?? 14567), at: nil, keyPath: reader.path("bind"))
-        if let value = reader.value("bind") {
-            switch value.scalarText.map(BindAddress.parse) {
-            case .success(let address)?:
-                bind = Located(address, at: value.location, keyPath: reader.path("bind"))
-            case .failure(let error)?:
-                reader.sink.report(
-                    .bindInvalid, .error, value.location, reader.path("bind"), error.reason,
-                    hint: "write a port (8883) or a quoted \"IP:PORT\" (\"0.0.0.0:8883\")")
-            case nil:
-                reader.invalid("bind", value, "expected a port or \"IP:PORT\"")
-            }
+        if let (address, _) = reader.bindAddress(hint: "write a port (8883) or a quoted \"IP:PORT\" (\"0.0.0.0:8883\")") {
+            bind = address
         }
         maxConnections = Self.maxConnections(&reader)
         proxyProtocol = reader.bool("proxy_protocol", default: false)
