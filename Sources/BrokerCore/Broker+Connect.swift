@@ -50,6 +50,7 @@ extension Broker {
         let (session, sessionPresent) = takeOver(clientID, packet, now: now, actions: &actions)
         links[connection] = session
         session.connection = connection
+        session.limits = config
         var identity = client ?? AuthorizationClient(clientID: clientID)
         identity.clientID = clientID
         identity.username = packet.username

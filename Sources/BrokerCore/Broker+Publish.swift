@@ -11,7 +11,7 @@ extension Broker {
         messagesReceived += 1
         var topic = packet.topicName
         if let alias = packet.properties.topicAlias {
-            guard Int(alias) <= config.maxTopicAlias else {
+            guard Int(alias) <= session.limits.maxTopicAlias else {
                 return fail(
                     connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias", now: now, actions: &actions)
             }
@@ -24,18 +24,18 @@ extension Broker {
                 session.inboundAliases[alias] = topic
             }
         }
-        guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < config.maxTopicLevels else {
+        guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < session.limits.maxTopicLevels else {
             return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels", now: now, actions: &actions)
         }
-        guard packet.qos.rawValue <= config.maxQoSAllowed else {
+        guard packet.qos.rawValue <= session.limits.maxQoSAllowed else {
             return fail(
                 connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed", now: now, actions: &actions)
         }
-        guard !packet.retain || config.retainAvailable else {
+        guard !packet.retain || session.limits.retainAvailable else {
             return fail(
                 connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false", now: now, actions: &actions)
         }
-        if config.strictMode, packet.properties.payloadFormatIndicator == 1,
+        if session.limits.strictMode, packet.properties.payloadFormatIndicator == 1,
             packet.payload.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) == nil
         {
             return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not", now: now, actions: &actions)
@@ -48,11 +48,11 @@ extension Broker {
             // 5.0 §3.3.4: a client may leave at most Receive Maximum (mqtt.max_inflight, as
             // CONNACK advertised) QoS 2 messages unreleased; mqtt.max_awaiting_rel bounds 3.1.1
             // clients, and 5.0 ones below it.
-            let receiveMaximum = session.protocolVersion.hasProperties ? config.maxInflight : Int.max
-            let quota = config.maxAwaitingRel > 0 ? config.maxAwaitingRel : Int.max
+            let receiveMaximum = session.protocolVersion.hasProperties ? session.limits.maxInflight : Int.max
+            let quota = session.limits.maxAwaitingRel > 0 ? session.limits.maxAwaitingRel : Int.max
             if session.awaitingRelease.count >= min(receiveMaximum, quota) {
                 // Forget releases the client never sent within mqtt.await_rel_timeout.
-                let cutoff = now - .milliseconds(config.awaitRelTimeout.milliseconds)
+                let cutoff = now - .milliseconds(session.limits.awaitRelTimeout.milliseconds)
                 session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
             }
             if session.awaitingRelease.count >= receiveMaximum {

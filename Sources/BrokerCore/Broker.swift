@@ -11,7 +11,9 @@ package import NIOCore
 /// One instance per `serve`, confined to one event loop, so none of its state needs a lock
 /// (mosquitto's design, on SwiftNIO).
 package struct Broker {
-    package let config: MQTTConfig
+    /// The `mqtt {}` in force for new connections; each session keeps the limits of its
+    /// CONNECT (`Session.limits`).
+    package private(set) var config: MQTTConfig
     /// When a busy connection that holds too much is closed.
     package let forceShutdown: ForceShutdownConfig
     package let logger: Logger
@@ -63,6 +65,11 @@ package struct Broker {
     }
 
     package var sessionCount: Int { sessions.count }
+
+    /// A reload's `mqtt {}`: for CONNECTs from now on (sessions keep what they were told).
+    package mutating func replaceConfig(_ config: MQTTConfig) {
+        self.config = config
+    }
 
     /// Swaps the authorization policy at once (a reload); answers cached under the old one are
     /// not used again.
@@ -196,7 +203,7 @@ package struct Broker {
                 actions: &actions)
             return true
         }
-        let window = min(session.clientReceiveMaximum, config.maxInflight)
+        let window = min(session.clientReceiveMaximum, session.limits.maxInflight)
         guard session.inflight.count < window else {
             enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
             return false
@@ -217,7 +224,7 @@ package struct Broker {
     mutating func enqueue(
         _ message: ApplicationMessage, identifiers: [Int], for session: Session, now: NIODeadline, actions: inout BrokerActions
     ) {
-        guard message.qos != .atMostOnce || config.mqueueStoreQoS0 else {
+        guard message.qos != .atMostOnce || session.limits.mqueueStoreQoS0 else {
             // QoS 0 is not kept for a busy or offline session unless mqueue_store_qos0.
             drops.qos0NotQueued += 1
             return
@@ -286,7 +293,7 @@ package struct Broker {
                 _ = session.queue.popFirst()
                 continue
             }
-            if entry.message.qos != .atMostOnce && session.inflight.count >= min(session.clientReceiveMaximum, config.maxInflight) {
+            if entry.message.qos != .atMostOnce && session.inflight.count >= min(session.clientReceiveMaximum, session.limits.maxInflight) {
                 return
             }
             _ = session.queue.popFirst()

@@ -57,6 +57,11 @@ package final class Session {
         }
     }
 
+    /// The `mqtt {}` limits in force when the client last connected: what its CONNACK told it
+    /// (Receive Maximum, Maximum QoS, Topic Alias Maximum, …), so a reload's new limits apply
+    /// to the next CONNECT, never to a session mid-way.
+    var limits = MQTTConfig()
+
     init(clientID: String, protocolVersion: ProtocolVersion, queueLimit: Int) {
         self.clientID = clientID
         self.protocolVersion = protocolVersion

@@ -1,4 +1,5 @@
 import BrokerCore
+import ConfigModel
 import Logging
 import MQTTCore
 import NIOCore
@@ -30,6 +31,11 @@ final class BrokerDriver {
     /// Swaps the authorization policy for every session at once (start-up, a reload).
     func replaceAuthorization(_ policy: AuthorizationPolicy?) {
         broker.replaceAuthorization(policy)
+    }
+
+    /// A reload's `mqtt {}`, for connections from now on.
+    func replaceConfig(_ config: MQTTConfig) {
+        broker.replaceConfig(config)
     }
 
     /// A new connection the listener admitted.

@@ -193,12 +193,7 @@ public final class BrokerServer: @unchecked Sendable {
         let driver = self.driver
         let loop = driver.eventLoop
         let logger = self.logger
-        let verifiesPeer = listener.sslOptions?.verify == .verifyPeer
-        let authentication = ListenerAuthentication(
-            service: self.authentication, mode: listener.enableAuthn,
-            identity: ClientIdentityRules(
-                config.mqtt, verifiesPeer: verifiesPeer || listener.proxyProtocol, psk: tls != nil && pskResolver != nil),
-            listenerID: listener.id)
+        let authentication = listenerAuthentication(listener, mqtt: config.mqtt)
         let state = try loop.submit {
             let state = ListenerState(listener, authentication: authentication, logger: logger)
             state.tls = tls
@@ -247,6 +242,17 @@ public final class BrokerServer: @unchecked Sendable {
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
     }
 
+    /// Who a listener's CONNECTs are: the authentication chain, and the identity rules of
+    /// `mqtt {}` (peer_cert_as_*, use_username_as_clientid, psk_identity_as_*).
+    private func listenerAuthentication(_ listener: ListenerConfig, mqtt: MQTTConfig) -> ListenerAuthentication {
+        let verifiesPeer = listener.sslOptions?.verify == .verifyPeer
+        return ListenerAuthentication(
+            service: authentication, mode: listener.enableAuthn,
+            identity: ClientIdentityRules(
+                mqtt, verifiesPeer: verifiesPeer || listener.proxyProtocol, psk: listener.sslOptions != nil && pskResolver != nil),
+            listenerID: listener.id)
+    }
+
     /// What a reload did: what now applies to new connections, what needs a restart, and the
     /// connected clients the new trust settings refuse (closed only when `enforced`).
     public struct ReloadReport: Sendable {
@@ -259,9 +265,10 @@ public final class BrokerServer: @unchecked Sendable {
     /// Applies a config that has passed preflight (`material` is what it read) without
     /// dropping anyone: each listener's new TLS context (certificates, keys, CA, ciphers,
     /// versions), access_rules and limits take over for new connections in one step on the
-    /// event loop, and the authorization rules are swapped (every session's cache with them).
-    /// A changed bind, an added or removed listener, and changed OCSP or CRL settings are
-    /// named as needing a restart, and left as they are.
+    /// event loop, and the authorization rules are swapped (every session's cache with them);
+    /// `mqtt {}` and its identity rules apply to CONNECTs from then on. A changed bind, an
+    /// added or removed listener, and changed OCSP or CRL settings are named as needing a
+    /// restart, and left as they are.
     ///
     /// Where a listener's trust in clients changed (verify, fail_if_no_peer_cert, cacertfile's
     /// CAs, crlfile's CRLs), the clients connected to it are judged by the new settings; the
@@ -274,7 +281,7 @@ public final class BrokerServer: @unchecked Sendable {
         for id in Set(running.map(\.id)).symmetricDifference(wanted.keys).sorted() {
             report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
         }
-        var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?)] = []
+        var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?, ListenerAuthentication)] = []
         var applied = running
         for (index, old) in running.enumerated() {
             guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
@@ -293,7 +300,7 @@ public final class BrokerServer: @unchecked Sendable {
                 report.applied.append("\(new.id) ssl_options")
             }
             report.applied.append("\(new.id) access_rules and limits")
-            swaps.append((listenerStates[index], new, tls))
+            swaps.append((listenerStates[index], new, tls, listenerAuthentication(new, mqtt: newConfig.mqtt)))
             applied[index] = new
             newTrust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
         }
@@ -311,16 +318,19 @@ public final class BrokerServer: @unchecked Sendable {
         }
         report.enforced = enforce && !report.refusals.isEmpty
         let closing = report.enforced ? report.refusals.map(\.connection) : []
+        let mqtt = newConfig.mqtt
         try driver.eventLoop.submit { [driver, swaps] in
-            for (state, listener, tls) in swaps {
+            for (state, listener, tls, authentication) in swaps {
                 state.value.tls = tls ?? state.value.tls
                 state.value.apply(listener)
+                state.value.authentication = authentication
             }
             driver.value.replaceAuthorization(policy)
+            driver.value.replaceConfig(mqtt)
             driver.value.close(closing, reason: .notAuthorized)
         }.wait()
         trust.merge(newTrust) { $1 }
-        if newConfig.mqtt != config.mqtt { report.needsRestart.append("mqtt") }
+        if newConfig.mqtt != config.mqtt { report.applied.append("mqtt (for new connections)") }
         applying.withLock {
             config = newConfig
             running = applied

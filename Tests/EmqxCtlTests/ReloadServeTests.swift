@@ -143,4 +143,46 @@ import Testing
         usleep(3_000_000)
         #expect(broker.process.stderr.components(separatedBy: "reload applied").count == 2, "reloaded more than once")
     }
+
+    /// mqtt {} reloads for new connections: a shorter max_clientid_len refuses a new client
+    /// with a long id, while a subscriber that connected with one under the old limit stays
+    /// and receives (its session keeps what its CONNACK said).
+    @Test func mqttLimitsApplyToNewConnections() throws {
+        let config = """
+            listeners.ssl.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default = marked_for_deletion
+            listeners.tcp.default.bind = "127.0.0.1:0"
+            authorization { no_match = allow, sources = [] }
+            mqtt.max_clientid_len = 65535
+            """
+        let subscriber = """
+            import sys, time
+            import paho.mqtt.client as mqtt
+            received = []
+            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="a-subscriber-id-longer-than-23", protocol=mqtt.MQTTv5)
+            c.on_connect = lambda cl, ud, flags, rc, props: cl.subscribe("limits/t", qos=1)
+            c.on_message = lambda cl, ud, msg: received.append(msg.payload)
+            c.connect("127.0.0.1", int(sys.argv[1]), keepalive=30)
+            c.loop_start()
+            time.sleep(float(sys.argv[2]))
+            c.loop_stop()
+            print(f"connected {c.is_connected()} received {len(received)}", flush=True)
+            """
+        let broker = try ServeHarness(config: config) { folder in try folder.write("subscriber.py", subscriber) }
+        let listening = try Subprocess("python3", ["subscriber.py", "\(broker.port)", "5"], workingDirectory: broker.folder.path).start()
+        usleep(1_000_000)
+        try broker.folder.write("emqx.conf", config.replacingOccurrences(of: "65535", with: "23"))
+        kill(broker.process.processIdentifier, SIGHUP)
+        #expect(Self.waitForLog(broker, "mqtt (for new connections)"), "\(broker.process.stderr)")
+        func publish(_ id: String) throws -> Int32 {
+            try Subprocess(
+                "mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-i", id, "-V", "mqttv5", "-t", "limits/t", "-m", "x", "-q", "1"]
+            ).run(timeout: 15).status
+        }
+        #expect(try publish("a-publisher-id-longer-than-23") != 0, "a client id over the new max_clientid_len was accepted")
+        #expect(try publish("short") == 0)
+        let outcome = listening.wait(timeout: 20)
+        #expect(outcome.stdout.contains("connected True received 1"), "\(outcome)")
+    }
 }
