@@ -27,10 +27,9 @@ public final class BrokerServer: @unchecked Sendable {
     /// What each running listener trusts in clients, for a reload to compare against.
     private var trust: [String: TrustSettings] = [:]
     private var listenerStates: [NIOLoopBound<ListenerState>] = []
-    /// Each TLS listener's staple and CRL source, which a reload's new context keeps.
-    private var revocation: [String: (staple: OCSPStaple?, crls: CRLCache?)] = [:]
-    private var staplers: [NIOLoopBound<OCSPStapler>] = []
-    private var crlCaches: [CRLCache] = []
+    /// Each TLS listener's stapler and CRL cache: a reload keeps them, or replaces them when
+    /// their settings or the certificates they work for changed.
+    private var revocation: [String: ListenerRevocation] = [:]
 
     private var material: [String: ListenerMaterial]
     private let startedAt = Date()
@@ -114,10 +113,9 @@ public final class BrokerServer: @unchecked Sendable {
             var tls: TLSContext?
             if let options = listener.sslOptions {
                 guard let material = material[listener.id] else { throw PreflightMissing(listenerID: listener.id) }
-                let staple = try startOCSPStapling(listener.id, options, material)
-                let crls = try startCRLCache(listener.id, options, material)
-                revocation[listener.id] = (staple, crls)
-                tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: staple, crls: crls)
+                let kept = try startRevocation(listener.id, options, material)
+                revocation[listener.id] = kept
+                tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: kept.staple, crls: kept.crls)
             }
             let channel: any Channel
             do {
@@ -139,12 +137,36 @@ public final class BrokerServer: @unchecked Sendable {
         return bound
     }
 
+    /// A listener's OCSP stapler and CRL cache, started; each part only where it is on.
+    private func startRevocation(
+        _ id: String, _ options: SSLOptions, _ material: ListenerMaterial, keeping kept: ListenerRevocation? = nil
+    ) throws -> ListenerRevocation {
+        var revocation = ListenerRevocation(listenerID: id)
+        let stapling = ListenerRevocation.staplingKey(options, material)
+        if let kept, kept.staplingKey == stapling {
+            (revocation.stapler, revocation.staple) = (kept.stapler, kept.staple)
+        } else if !stapling.isEmpty {
+            (revocation.stapler, revocation.staple) = try startOCSPStapling(id, options, material)
+        }
+        revocation.staplingKey = stapling
+        let crl = ListenerRevocation.crlKey(options, material)
+        if let kept, kept.crlKey == crl {
+            revocation.crls = kept.crls
+        } else if !crl.isEmpty {
+            revocation.crls = try startCRLCache(id, options, material)
+        }
+        revocation.crlKey = crl
+        return revocation
+    }
+
     /// The staple of a listener with `ocsp.enable_ocsp_stapling`, with its stapler started:
     /// the first fetch runs now, so a staple is served within seconds of start-up.
-    private func startOCSPStapling(_ id: String, _ options: SSLOptions, _ material: ListenerMaterial) throws -> OCSPStaple? {
+    private func startOCSPStapling(
+        _ id: String, _ options: SSLOptions, _ material: ListenerMaterial
+    ) throws -> (NIOLoopBound<OCSPStapler>?, OCSPStaple?) {
         guard let ocsp = options.ocsp, ocsp.enableOCSPStapling, let responder = ocsp.responderURL.flatMap({ HTTPURL($0.value) }),
             let issuer = material.ocspIssuer
-        else { return nil }
+        else { return (nil, nil) }
         let certificate = material.chain[0]
         let loop = driver.eventLoop
         let logger = self.logger
@@ -157,8 +179,7 @@ public final class BrokerServer: @unchecked Sendable {
             stapler.start()
             return NIOLoopBound(stapler, eventLoop: loop)
         }.wait()
-        staplers.append(stapler)
-        return staple
+        return (stapler, staple)
     }
 
     /// The CRL cache of a listener with `enable_crl_check` (and verify_peer), started: it loads
@@ -171,7 +192,6 @@ public final class BrokerServer: @unchecked Sendable {
             crlfile: options.crlfile.map { paths.absolute($0.value) },
             eventLoop: loop, logger: logger)
         try loop.submit { cache.start() }.wait()
-        crlCaches.append(cache)
         logger.notice("CRL checks on \(id): client certificates need a current CRL (crl_unavailable = \(options.crlUnavailable.rawValue))")
         return cache
     }
@@ -277,34 +297,48 @@ public final class BrokerServer: @unchecked Sendable {
     public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial], enforce: Bool = false) throws -> ReloadReport {
         var report = ReloadReport()
         var newTrust: [String: TrustSettings] = [:]
+        var newRevocation: [String: ListenerRevocation] = [:]
+        // What this reload started: stopped again if it fails before the swap.
+        var started: [ListenerRevocation] = []
         let wanted = Dictionary(uniqueKeysWithValues: newConfig.servedListeners.map { ($0.id, $0) })
         for id in Set(running.map(\.id)).symmetricDifference(wanted.keys).sorted() {
             report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
         }
         var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?, ListenerAuthentication)] = []
         var applied = running
-        for (index, old) in running.enumerated() {
-            guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
-            if new.bind.value != old.bind.value {
-                report.needsRestart.append("\(old.id) bind \(old.bind.value) → \(new.bind.value)")
-                continue
-            }
-            var tls: TLSContext?
-            if let options = new.sslOptions {
-                guard let files = material[new.id] else { throw PreflightMissing(listenerID: new.id) }
-                if Self.revocationSettings(options) != old.sslOptions.map(Self.revocationSettings) {
-                    report.needsRestart.append("\(new.id) OCSP or CRL settings")
+        let policy: AuthorizationPolicy
+        let rulesBefore = databaseRules.count
+        do {
+            for (index, old) in running.enumerated() {
+                guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
+                if new.bind.value != old.bind.value {
+                    report.needsRestart.append("\(old.id) bind \(old.bind.value) → \(new.bind.value)")
+                    continue
                 }
-                let kept = revocation[new.id]
-                tls = try TLSContext.server(options, material: files, psk: pskResolver, staple: kept?.staple, crls: kept?.crls)
-                report.applied.append("\(new.id) ssl_options")
+                var tls: TLSContext?
+                if let options = new.sslOptions {
+                    guard let files = material[new.id] else { throw PreflightMissing(listenerID: new.id) }
+                    let kept = revocation[new.id]
+                    let renewed = try startRevocation(new.id, options, files, keeping: kept)
+                    started.append(renewed)
+                    newRevocation[new.id] = renewed
+                    if renewed.staple !== kept?.staple, renewed.staple != nil { report.applied.append("\(new.id) OCSP stapling") }
+                    if renewed.crls !== kept?.crls, renewed.crls != nil { report.applied.append("\(new.id) CRL checks") }
+                    tls = try TLSContext.server(options, material: files, psk: pskResolver, staple: renewed.staple, crls: renewed.crls)
+                    report.applied.append("\(new.id) ssl_options")
+                }
+                report.applied.append("\(new.id) access_rules and limits")
+                swaps.append((listenerStates[index], new, tls, listenerAuthentication(new, mqtt: newConfig.mqtt)))
+                applied[index] = new
+                newTrust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
             }
-            report.applied.append("\(new.id) access_rules and limits")
-            swaps.append((listenerStates[index], new, tls, listenerAuthentication(new, mqtt: newConfig.mqtt)))
-            applied[index] = new
-            newTrust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
+            policy = try authorizationPolicy(newConfig.authorization)
+        } catch {
+            // Nothing changes: what this reload started stops again.
+            stop(started.map { (revocation[$0.listenerID] ?? ListenerRevocation()).replacing($0) })
+            databaseRules.removeSubrange(rulesBefore...)
+            throw error
         }
-        let policy = try authorizationPolicy(newConfig.authorization)
         report.applied.append("authorization (\(newConfig.authorization.sources.count) sources)")
         // Enforcing judges every client by the trust in force, changed now or at an earlier
         // reload that only reported.
@@ -330,11 +364,18 @@ public final class BrokerServer: @unchecked Sendable {
             driver.value.close(closing, reason: .notAuthorized)
         }.wait()
         trust.merge(newTrust) { $1 }
+        // The built_in_database rules the new policy reads refresh; those it replaced stop.
+        databaseRules[..<rulesBefore].forEach { $0.stop() }
+        databaseRules.removeSubrange(..<rulesBefore)
+        databaseRules.forEach { $0.startRefreshing() }
         if newConfig.mqtt != config.mqtt { report.applied.append("mqtt (for new connections)") }
+        // The staplers and caches no listener uses any more stop.
+        stop(newRevocation.values.map { $0.replacing(revocation[$0.listenerID]) })
         applying.withLock {
             config = newConfig
             running = applied
             self.material.merge(material) { $1 }
+            revocation.merge(newRevocation) { $1 }
         }
         return report
     }
@@ -345,9 +386,8 @@ public final class BrokerServer: @unchecked Sendable {
     /// Every counter and state behind metrics and status, read in one step on the event loop.
     package func snapshot() -> EventLoopFuture<ServerSnapshot> {
         let loop = driver.eventLoop
-        let (running, material, config) = applying.withLock { (self.running, self.material, self.config) }
+        let (running, material, config, revocation) = applying.withLock { (self.running, self.material, self.config, self.revocation) }
         let listeners = zip(running, zip(listenerStates, channels))
-        let revocation = self.revocation
         let psk = pskResolver?.count
         let startedAt = self.startedAt
         return loop.submit { [driver] in
@@ -373,13 +413,15 @@ public final class BrokerServer: @unchecked Sendable {
         }
     }
 
-    /// The settings a running stapler and CRL cache were made from (a reload keeps those).
-    private static func revocationSettings(_ options: SSLOptions) -> String {
-        let ocsp = options.ocsp
-        return [
-            "\(ocsp?.enableOCSPStapling ?? false)", ocsp?.responderURL?.value ?? "", ocsp?.issuerPEM?.value ?? "",
-            "\(options.enableCRLCheck)", options.crlfile?.value ?? "", "\(options.crlUnavailable)",
-        ].joined(separator: "|")
+    /// Stops staplers and CRL caches, on the loop.
+    private func stop(_ parts: [(stapler: NIOLoopBound<OCSPStapler>?, crls: CRLCache?)]) {
+        guard !parts.isEmpty else { return }
+        try? driver.eventLoop.submit {
+            for part in parts {
+                part.stapler?.value.stop()
+                part.crls?.stop()
+            }
+        }.wait()
     }
 
     /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every
@@ -394,10 +436,7 @@ public final class BrokerServer: @unchecked Sendable {
             let milliseconds = (NIODeadline.now() - started).nanoseconds / 1_000_000
             logger.notice("stopped: \(open) connection\(open == 1 ? "" : "s") closed in \(milliseconds) ms")
         }
-        try? loop.submit { [staplers, crlCaches] in
-            staplers.forEach { $0.value.stop() }
-            crlCaches.forEach { $0.stop() }
-        }.wait()
+        stop(revocation.values.map { ($0.stapler, $0.crls) })
         try? loop.flatSubmit { [channels] in
             EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
         }.wait()

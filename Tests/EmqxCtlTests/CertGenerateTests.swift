@@ -13,7 +13,8 @@ import Testing
         #expect(outcome.status == 0, "\(outcome)")
         #expect(
             try folder.contents("certs") == [
-                "cacert.pem", "cakey.pem", "cert.pem", "client-cert.pem", "client-key.pem", "crlnumber", "index.txt", "key.pem",
+                "cacert.pem", "cakey.pem", "cert.pem", "client-cert.pem", "client-key.pem", "crlnumber", "index.txt", "index.txt.attr",
+                "key.pem",
             ])
         for key in ["cakey.pem", "key.pem", "client-key.pem"] {
             #expect(try folder.mode("certs/\(key)") == 0o600, "\(key)")

@@ -98,6 +98,58 @@ import Testing
         }
     }
 
+    /// The certificate's serial and the serial the stapled response speaks of.
+    static func servedAndStapledSerials(_ broker: ServeHarness) throws -> (served: String, stapled: String) {
+        let outcome = try Subprocess(
+            "sh",
+            [
+                "-c",
+                "openssl s_client -connect 127.0.0.1:\(broker.port) -servername localhost -status -CAfile etc/certs/cacert.pem </dev/null 2>/dev/null | tee s_client.out | sed -n '/^Server certificate/,/END CERTIFICATE/p' | openssl x509 -noout -serial",
+            ], workingDirectory: broker.folder.path
+        ).run(timeout: 20)
+        let text = try String(contentsOfFile: broker.folder.file("s_client.out"), encoding: .utf8)
+        let stapled = text.split(separator: "\n").first { $0.contains("Serial Number:") }.map {
+            String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces)
+        }
+        return (outcome.stdout.replacingOccurrences(of: "serial=", with: "").trimmingCharacters(in: .whitespacesAndNewlines), stapled ?? "")
+    }
+
+    /// A renewed certificate gets a staple of its own after a reload: the stapler restarts for
+    /// the new certificate instead of stapling the old one's response to it.
+    @Test func aRenewedCertificateIsStapledForItselfAfterAReload() throws {
+        let responderPort = try Loopback.freePort()
+        let (broker, first) = try Self.broker(responderPort: responderPort, responder: true)
+        var responder = first
+        defer { _ = responder?.stop() }
+        #expect(Self.waitForLog(broker, "OCSP staple for ssl:default: good", seconds: 3), "\(broker.process.stderr)")
+        let before = try Self.servedAndStapledSerials(broker)
+        #expect(!before.served.isEmpty && before.served == before.stapled, "\(before)")
+        let issued = try Emqxctl.run(
+            ["cert", "issue", "server", "localhost", "--san", "localhost", "--dir", "etc/certs", "--out", "etc/renewed"],
+            in: broker.folder.path)
+        #expect(issued.status == 0, "\(issued)")
+        // openssl ocsp reads its index once: a new one, on a port of its own, knows the new
+        // serial (its port cannot be the old one's at once), and the config moves to it.
+        _ = responder?.stop()
+        let newPort = try Loopback.freePort()
+        responder = try Self.startResponder(in: broker.folder, port: newPort)
+        try broker.folder.write("emqx.conf", Self.config(responderPort: newPort))
+        for (from, to) in [("localhost-cert.pem", "cert.pem"), ("localhost-key.pem", "key.pem")] {
+            let text = try String(contentsOfFile: broker.folder.file("etc/renewed/\(from)"), encoding: .utf8)
+            try text.write(toFile: broker.folder.file("etc/certs/\(to)"), atomically: true, encoding: .utf8)
+        }
+        kill(broker.process.processIdentifier, SIGHUP)
+        #expect(Self.waitForLog(broker, "ssl:default OCSP stapling"), "\(broker.process.stderr)")
+        let deadline = Date().addingTimeInterval(10)
+        var after = try Self.servedAndStapledSerials(broker)
+        while after.stapled != after.served && Date() < deadline {
+            usleep(200_000)
+            after = try Self.servedAndStapledSerials(broker)
+        }
+        #expect(after.served != before.served, "\(after)")
+        #expect(after.stapled == after.served, "not stapled for the new certificate: \(after)\n\(broker.process.stderr)")
+    }
+
     @Test func aRevokedServerCertificateGetsARevokedStapleAndAWarning() throws {
         let responderPort = try Loopback.freePort()
         let (broker, responder) = try Self.broker(responderPort: responderPort, revokeServer: true, responder: true)

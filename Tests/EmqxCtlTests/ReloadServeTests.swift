@@ -177,7 +177,8 @@ import Testing
         #expect(Self.waitForLog(broker, "mqtt (for new connections)"), "\(broker.process.stderr)")
         func publish(_ id: String) throws -> Int32 {
             try Subprocess(
-                "mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-i", id, "-V", "mqttv5", "-t", "limits/t", "-m", "x", "-q", "1"]
+                "mosquitto_pub",
+                ["-h", "127.0.0.1", "-p", "\(broker.port)", "-i", id, "-V", "mqttv5", "-t", "limits/t", "-m", "x", "-q", "1"]
             ).run(timeout: 15).status
         }
         #expect(try publish("a-publisher-id-longer-than-23") != 0, "a client id over the new max_clientid_len was accepted")

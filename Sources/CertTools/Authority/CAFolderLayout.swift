@@ -11,6 +11,10 @@ public enum CAFolderLayout {
     public static let clientKey = "client-key.pem"
     /// The issuing CA's database, in `openssl ca` index.txt format.
     public static let database = "index.txt"
+    /// The database's attributes, as `openssl ca` keeps them: `unique_subject = no`, so that a
+    /// renewal (a second valid certificate for the same name) leaves an index that `openssl ca`
+    /// and `openssl ocsp -index` still load.
+    public static let databaseAttributes = "index.txt.attr"
     /// The next cRLNumber, in hex, as `openssl ca` keeps it.
     public static let crlNumber = "crlnumber"
     /// Where `cert crl` publishes the CRL by default.

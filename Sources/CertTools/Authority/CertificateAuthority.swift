@@ -100,10 +100,11 @@ public struct CertificateAuthority: Sendable {
         return crl
     }
 
-    /// index.txt and crlnumber as they are now.
+    /// index.txt (with its attributes) and crlnumber as they are now.
     public var stateFiles: [OutputFile] {
         [
             OutputFile(name: CAFolderLayout.database, text: database.rendered, kind: .state),
+            OutputFile(name: CAFolderLayout.databaseAttributes, text: "unique_subject = no\n", kind: .state),
             OutputFile(name: CAFolderLayout.crlNumber, text: nextCRLNumber.hex + "\n", kind: .state),
         ]
     }

@@ -15,7 +15,7 @@ extension EmqxCtl.Cert {
                   NAME-cert.pem, NAME-key.pem    one more client per --client NAME
                   intermediate-cert.pem, …       with --intermediate; cert.pem then holds the
                                                  leaf followed by the intermediate
-                  index.txt, crlnumber           the CA's state, for cert issue/revoke/crl
+                  index.txt(.attr), crlnumber    the CA's state, for cert issue/revoke/crl
                                                  (index.txt also serves `openssl ocsp -index`)
 
                 Keys are written 0600 and certificates 0644, each atomically; nothing is \
