@@ -1,8 +1,8 @@
 import BrokerCore
-package import CertTools
-package import ConfigModel
-package import ConfigPreflight
-package import Foundation
+import CertTools
+import ConfigModel
+import ConfigPreflight
+import Foundation
 
 /// What a listener trusts in its clients: `verify`, `fail_if_no_peer_cert`, cacertfile's
 /// CAs and, with CRL checks, crlfile's CRLs. A reload that changes it reviews the clients
