@@ -74,6 +74,14 @@ final class BrokerDriver {
     /// Every connection whose CONNECT was accepted.
     func connectedClients() -> [ConnectedClient] { connections.values.compactMap(\.connectedClient) }
 
+    /// Closes every connection of a listener that stops, telling 5.0 clients the server is
+    /// shutting down; returns how many.
+    func closeConnections(ofListener id: String) -> Int {
+        let closing = connections.values.filter { $0.listenerID == id }
+        closing.forEach { $0.close(reason: .serverShuttingDown) }
+        return closing.count
+    }
+
     /// Closes `ids`, telling 5.0 clients `reason` first.
     func close(_ ids: [ConnectionID], reason: ReasonCode) {
         for id in ids { connections[id]?.close(reason: reason) }

@@ -16,34 +16,32 @@ import Stores
 /// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
 /// per enabled tcp or ssl listener.
 public final class BrokerServer: @unchecked Sendable {
-    private var config: BrokerConfig
-    private let logger: Logger
+    var config: BrokerConfig
+    let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let driver: NIOLoopBound<BrokerDriver>
-    private var channels: [(id: String, channel: any Channel)] = []
-    /// The listeners running, as last applied: in step with `channels` and `listenerStates`
-    /// (a reload that needs a restart leaves a listener as it was).
-    private var running: [ListenerConfig] = []
+    let driver: NIOLoopBound<BrokerDriver>
+    /// The listeners running, each as last applied. A reload replaces the array (under
+    /// `applying`), starting and stopping listeners in it.
+    var listeners: [RunningListener] = []
     /// What each running listener trusts in clients, for a reload to compare against.
-    private var trust: [String: TrustSettings] = [:]
-    private var listenerStates: [NIOLoopBound<ListenerState>] = []
+    var trust: [String: TrustSettings] = [:]
     /// Each TLS listener's stapler and CRL cache: a reload keeps them, or replaces them when
     /// their settings or the certificates they work for changed.
-    private var revocation: [String: ListenerRevocation] = [:]
+    var revocation: [String: ListenerRevocation] = [:]
 
-    private var material: [String: ListenerMaterial]
+    var material: [String: ListenerMaterial]
     private let startedAt = Date()
-    /// Guards what a reload replaces (`config`, `running`, `material`) against `snapshot()`
-    /// reading it from the admin endpoint's thread.
-    private let applying = NIOLock()
-    private let pskResolver: (any PSKResolver)?
-    private let paths: PathResolver
+    /// Guards what a reload replaces (`config`, `listeners`, `material`, `revocation`) against
+    /// `snapshot()` and the heap trimmer reading it from other threads.
+    let applying = NIOLock()
+    let pskResolver: (any PSKResolver)?
+    let paths: PathResolver
     private let userDatabase: String
     /// Where costly password hashes (bcrypt, pbkdf2) are checked, off the event loop.
     private let threadPool = NIOThreadPool(numberOfThreads: 1)
     private var authentication = AuthenticationService.empty
     /// The built_in_database authorization source, reloaded while serving.
-    private var databaseRules: [DatabaseACLSource] = []
+    var databaseRules: [DatabaseACLSource] = []
 
     /// Serves `config` with the files preflight read for it (`PreflightReport.material`, by
     /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
@@ -77,7 +75,7 @@ public final class BrokerServer: @unchecked Sendable {
 
     /// `authorization` as the broker applies it: its sources in order, then no_match. The
     /// built_in_database source opens the user store.
-    private func authorizationPolicy(_ config: AuthorizationConfig) throws -> AuthorizationPolicy {
+    func authorizationPolicy(_ config: AuthorizationConfig) throws -> AuthorizationPolicy {
         let sources: [any AuthorizationSource] = try config.sources.map { source in
             switch source {
             case .file(_, let rules):
@@ -110,26 +108,11 @@ public final class BrokerServer: @unchecked Sendable {
             throw AuthenticationStartError(description: "authorization cannot start: \(error)")
         }
         for listener in config.servedListeners {
-            var tls: TLSContext?
-            if let options = listener.sslOptions {
-                guard let material = material[listener.id] else { throw PreflightMissing(listenerID: listener.id) }
-                let kept = try startRevocation(listener.id, options, material)
-                revocation[listener.id] = kept
-                tls = try TLSContext.server(options, material: material, psk: pskResolver, staple: kept.staple, crls: kept.crls)
-            }
-            let channel: any Channel
-            do {
-                channel = try bind(listener, tls: tls).wait()
-            } catch {
-                throw ListenerBindError(listener: listener, error: error)
-            }
-            try channel.applyLinger(listener.tcpOptions)
-            channels.append((listener.id, channel))
-            running.append(listener)
+            let (running, kept) = try startListener(listener, material: material[listener.id], mqtt: config.mqtt)
+            listeners.append(running)
+            revocation[listener.id] = kept
             trust[listener.id] = TrustSettings(listener, material: material[listener.id], paths: paths)
-            let address = channel.localAddress!
-            logger.notice("Listener \(listener.id) on \(address.logDescription) started.")
-            bound.append((listener.id, address))
+            bound.append((listener.id, running.channel.localAddress!))
         }
         try scheduleHeapTrim()
         authentication.startRefreshing()
@@ -137,8 +120,55 @@ public final class BrokerServer: @unchecked Sendable {
         return bound
     }
 
+    /// Binds one listener (its TLS context, stapler and CRL cache first); nothing of it is
+    /// left running when it fails.
+    func startListener(
+        _ listener: ListenerConfig, material files: ListenerMaterial?, mqtt: MQTTConfig
+    ) throws -> (RunningListener, ListenerRevocation?) {
+        var tls: TLSContext?
+        var kept: ListenerRevocation?
+        if let options = listener.sslOptions {
+            guard let files else { throw PreflightMissing(listenerID: listener.id) }
+            let revocation = try startRevocation(listener.id, options, files)
+            kept = revocation
+            do {
+                tls = try TLSContext.server(options, material: files, psk: pskResolver, staple: revocation.staple, crls: revocation.crls)
+            } catch {
+                stop([(revocation.stapler, revocation.crls)])
+                throw error
+            }
+        }
+        let channel: any Channel
+        let state: NIOLoopBound<ListenerState>
+        do {
+            let bound = try bind(listener, tls: tls, mqtt: mqtt)
+            state = bound.state
+            channel = try bound.channel.wait()
+            try channel.applyLinger(listener.tcpOptions)
+        } catch {
+            stop([(kept?.stapler, kept?.crls)])
+            throw ListenerBindError(listener: listener, error: error)
+        }
+        logger.notice("Listener \(listener.id) on \(channel.localAddress?.logDescription ?? "?") started.")
+        return (RunningListener(config: listener, state: state, channel: channel), kept)
+    }
+
+    /// Stops one listener: no more accepts, its connections closed (5.0 clients told the
+    /// server is shutting down), its stapler and CRL cache stopped. Returns how many
+    /// connections were closed.
+    @discardableResult
+    func stopListener(_ running: RunningListener) -> Int {
+        let id = running.config.id
+        let address = running.channel.localAddress?.logDescription ?? "?"
+        try? running.channel.close().wait()
+        let closed = (try? driver.eventLoop.submit { [driver] in driver.value.closeConnections(ofListener: id) }.wait()) ?? 0
+        if let kept = revocation[id] { stop([(kept.stapler, kept.crls)]) }
+        logger.notice("Listener \(id) on \(address) stopped: \(closed) connection\(closed == 1 ? "" : "s") closed.")
+        return closed
+    }
+
     /// A listener's OCSP stapler and CRL cache, started; each part only where it is on.
-    private func startRevocation(
+    func startRevocation(
         _ id: String, _ options: SSLOptions, _ material: ListenerMaterial, keeping kept: ListenerRevocation? = nil
     ) throws -> ListenerRevocation {
         var revocation = ListenerRevocation(listenerID: id)
@@ -200,33 +230,36 @@ public final class BrokerServer: @unchecked Sendable {
     private func scheduleHeapTrim() throws {
         let loop = driver.eventLoop
         let trimmer = try loop.submit { NIOLoopBound(HeapTrimmer(), eventLoop: loop) }.wait()
-        let states = listenerStates
         let driver = self.driver
-        loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
+        loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { [weak self] _ in
+            guard let self else { return }
+            let states = self.applying.withLock { self.listeners.map(\.state) }
             let connections = states.reduce(0) { $0 + $1.value.handshakes + $1.value.turnover }
             _ = trimmer.value.check(activity: connections + driver.value.broker.messagesReceived / 100)
         }
     }
 
-    /// Throws rather than crashes when called after `shutdown()`.
-    private func bind(_ listener: ListenerConfig, tls: TLSContext?) throws -> EventLoopFuture<any Channel> {
+    /// The listener's state and its server channel, binding. Throws rather than crashes when
+    /// called after `shutdown()`.
+    private func bind(
+        _ listener: ListenerConfig, tls: TLSContext?, mqtt: MQTTConfig
+    ) throws -> (state: NIOLoopBound<ListenerState>, channel: EventLoopFuture<any Channel>) {
         let driver = self.driver
         let loop = driver.eventLoop
         let logger = self.logger
-        let authentication = listenerAuthentication(listener, mqtt: config.mqtt)
+        let authentication = listenerAuthentication(listener, mqtt: mqtt)
         let state = try loop.submit {
             let state = ListenerState(listener, authentication: authentication, logger: logger)
             state.tls = tls
             return NIOLoopBound(state, eventLoop: loop)
         }.wait()
-        listenerStates.append(state)
         let tcp = listener.tcpOptions
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let listenerID = listener.id
         let proxyProtocol = listener.proxyProtocol
         let proxyTimeout = TimeAmount.milliseconds(listener.proxyProtocolTimeout.milliseconds)
-        return ServerBootstrap(group: group)
+        let channel = ServerBootstrap(group: group)
             .applying(tcp)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -260,11 +293,12 @@ public final class BrokerServer: @unchecked Sendable {
                 }
             }
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
+        return (state, channel)
     }
 
     /// Who a listener's CONNECTs are: the authentication chain, and the identity rules of
     /// `mqtt {}` (peer_cert_as_*, use_username_as_clientid, psk_identity_as_*).
-    private func listenerAuthentication(_ listener: ListenerConfig, mqtt: MQTTConfig) -> ListenerAuthentication {
+    func listenerAuthentication(_ listener: ListenerConfig, mqtt: MQTTConfig) -> ListenerAuthentication {
         let verifiesPeer = listener.sslOptions?.verify == .verifyPeer
         return ListenerAuthentication(
             service: authentication, mode: listener.enableAuthn,
@@ -273,129 +307,23 @@ public final class BrokerServer: @unchecked Sendable {
             listenerID: listener.id)
     }
 
-    /// What a reload did: what now applies to new connections, what needs a restart, and the
-    /// connected clients the new trust settings refuse (closed only when `enforced`).
-    public struct ReloadReport: Sendable {
-        public var applied: [String] = []
-        public var needsRestart: [String] = []
-        package var refusals: [TrustRefusal] = []
-        package var enforced = false
-    }
-
-    /// Applies a config that has passed preflight (`material` is what it read) without
-    /// dropping anyone: each listener's new TLS context (certificates, keys, CA, ciphers,
-    /// versions), access_rules and limits take over for new connections in one step on the
-    /// event loop, and the authorization rules are swapped (every session's cache with them);
-    /// `mqtt {}` and its identity rules apply to CONNECTs from then on. A changed bind, an
-    /// added or removed listener, and changed OCSP or CRL settings are named as needing a
-    /// restart, and left as they are.
-    ///
-    /// Where a listener's trust in clients changed (verify, fail_if_no_peer_cert, cacertfile's
-    /// CAs, crlfile's CRLs), the clients connected to it are judged by the new settings; the
-    /// report names those refused. `enforce` judges every listener's clients, changed or not,
-    /// and closes those refused (0x87, not authorized, to 5.0).
-    public func reload(_ newConfig: BrokerConfig, material: [String: ListenerMaterial], enforce: Bool = false) throws -> ReloadReport {
-        var report = ReloadReport()
-        var newTrust: [String: TrustSettings] = [:]
-        var newRevocation: [String: ListenerRevocation] = [:]
-        // What this reload started: stopped again if it fails before the swap.
-        var started: [ListenerRevocation] = []
-        let wanted = Dictionary(uniqueKeysWithValues: newConfig.servedListeners.map { ($0.id, $0) })
-        for id in Set(running.map(\.id)).symmetricDifference(wanted.keys).sorted() {
-            report.needsRestart.append("\(id) \(wanted[id] == nil ? "removed" : "added")")
-        }
-        var swaps: [(NIOLoopBound<ListenerState>, ListenerConfig, TLSContext?, ListenerAuthentication)] = []
-        var applied = running
-        let policy: AuthorizationPolicy
-        let rulesBefore = databaseRules.count
-        do {
-            for (index, old) in running.enumerated() {
-                guard let new = wanted[old.id], listenerStates.indices.contains(index) else { continue }
-                if new.bind.value != old.bind.value {
-                    report.needsRestart.append("\(old.id) bind \(old.bind.value) → \(new.bind.value)")
-                    continue
-                }
-                var tls: TLSContext?
-                if let options = new.sslOptions {
-                    guard let files = material[new.id] else { throw PreflightMissing(listenerID: new.id) }
-                    let kept = revocation[new.id]
-                    let renewed = try startRevocation(new.id, options, files, keeping: kept)
-                    started.append(renewed)
-                    newRevocation[new.id] = renewed
-                    if renewed.staple !== kept?.staple, renewed.staple != nil { report.applied.append("\(new.id) OCSP stapling") }
-                    if renewed.crls !== kept?.crls, renewed.crls != nil { report.applied.append("\(new.id) CRL checks") }
-                    tls = try TLSContext.server(options, material: files, psk: pskResolver, staple: renewed.staple, crls: renewed.crls)
-                    report.applied.append("\(new.id) ssl_options")
-                }
-                report.applied.append("\(new.id) access_rules and limits")
-                swaps.append((listenerStates[index], new, tls, listenerAuthentication(new, mqtt: newConfig.mqtt)))
-                applied[index] = new
-                newTrust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
-            }
-            policy = try authorizationPolicy(newConfig.authorization)
-        } catch {
-            // Nothing changes: what this reload started stops again.
-            stop(started.map { (revocation[$0.listenerID] ?? ListenerRevocation()).replacing($0) })
-            databaseRules.removeSubrange(rulesBefore...)
-            throw error
-        }
-        report.applied.append("authorization (\(newConfig.authorization.sources.count) sources)")
-        // Enforcing judges every client by the trust in force, changed now or at an earlier
-        // reload that only reported.
-        let reviewed = applied.filter { listener in newTrust[listener.id].map { enforce || $0 != trust[listener.id] } ?? false }
-        if !reviewed.isEmpty {
-            let clients = try driver.eventLoop.submit { [driver] in driver.value.connectedClients() }.wait()
-            let now = Date()
-            for listener in reviewed {
-                report.refusals += TrustReview.refusals(clients, listener: listener, trust: newTrust[listener.id]!, now: now)
-            }
-        }
-        report.enforced = enforce && !report.refusals.isEmpty
-        let closing = report.enforced ? report.refusals.map(\.connection) : []
-        let mqtt = newConfig.mqtt
-        try driver.eventLoop.submit { [driver, swaps] in
-            for (state, listener, tls, authentication) in swaps {
-                state.value.tls = tls ?? state.value.tls
-                state.value.apply(listener)
-                state.value.authentication = authentication
-            }
-            driver.value.replaceAuthorization(policy)
-            driver.value.replaceConfig(mqtt)
-            driver.value.close(closing, reason: .notAuthorized)
-        }.wait()
-        trust.merge(newTrust) { $1 }
-        // The built_in_database rules the new policy reads refresh; those it replaced stop.
-        databaseRules[..<rulesBefore].forEach { $0.stop() }
-        databaseRules.removeSubrange(..<rulesBefore)
-        databaseRules.forEach { $0.startRefreshing() }
-        if newConfig.mqtt != config.mqtt { report.applied.append("mqtt (for new connections)") }
-        // The staplers and caches no listener uses any more stop.
-        stop(newRevocation.values.map { $0.replacing(revocation[$0.listenerID]) })
-        applying.withLock {
-            config = newConfig
-            running = applied
-            self.material.merge(material) { $1 }
-            revocation.merge(newRevocation) { $1 }
-        }
-        return report
-    }
-
     /// The broker's event loop (a promise made there completes in order with its work).
     package var eventLoop: any EventLoop { driver.eventLoop }
 
     /// Every counter and state behind metrics and status, read in one step on the event loop.
     package func snapshot() -> EventLoopFuture<ServerSnapshot> {
         let loop = driver.eventLoop
-        let (running, material, config, revocation) = applying.withLock { (self.running, self.material, self.config, self.revocation) }
-        let listeners = zip(running, zip(listenerStates, channels))
+        let (listeners, material, config, revocation) = applying.withLock {
+            (self.listeners, self.material, self.config, self.revocation)
+        }
         let psk = pskResolver?.count
         let startedAt = self.startedAt
         return loop.submit { [driver] in
             let broker = driver.value.broker
             return ServerSnapshot(
                 startedAt: startedAt, takenAt: Date(),
-                listeners: listeners.map { listener, bound in
-                    let (state, channel) = (bound.0.value, bound.1.channel)
+                listeners: listeners.map { running in
+                    let (listener, state, channel) = (running.config, running.state.value, running.channel)
                     let kept = revocation[listener.id]
                     return ServerSnapshot.Listener(
                         config: listener, boundAddress: channel.localAddress?.logDescription ?? "?",
@@ -414,7 +342,7 @@ public final class BrokerServer: @unchecked Sendable {
     }
 
     /// Stops staplers and CRL caches, on the loop.
-    private func stop(_ parts: [(stapler: NIOLoopBound<OCSPStapler>?, crls: CRLCache?)]) {
+    func stop(_ parts: [(stapler: NIOLoopBound<OCSPStapler>?, crls: CRLCache?)]) {
         guard !parts.isEmpty else { return }
         try? driver.eventLoop.submit {
             for part in parts {
@@ -429,7 +357,7 @@ public final class BrokerServer: @unchecked Sendable {
     public func shutdown() {
         let loop = driver.eventLoop
         let started = NIODeadline.now()
-        let states = listenerStates
+        let (states, channels) = applying.withLock { (listeners.map(\.state), listeners.map(\.channel)) }
         let open = (try? loop.submit { states.reduce(0) { $0 + $1.value.connections } }.wait()) ?? 0
         logger.notice("stopping: closing \(open) connection\(open == 1 ? "" : "s")")
         defer {
@@ -437,8 +365,8 @@ public final class BrokerServer: @unchecked Sendable {
             logger.notice("stopped: \(open) connection\(open == 1 ? "" : "s") closed in \(milliseconds) ms")
         }
         stop(revocation.values.map { ($0.stapler, $0.crls) })
-        try? loop.flatSubmit { [channels] in
-            EventLoopFuture.andAllComplete(channels.map { $0.channel.close() }, on: loop)
+        try? loop.flatSubmit {
+            EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: loop)
         }.wait()
         try? loop.submit { [driver] in driver.value.shutdown() }.wait()
         authentication.shutdown()

@@ -370,6 +370,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     // MARK: What the driver asks
 
+    /// The listener that accepted it.
+    var listenerID: String { listener.id }
+
     /// Who this connection is, once its CONNECT was accepted.
     var connectedClient: ConnectedClient? {
         guard !closed, let id, let clientID else { return nil }

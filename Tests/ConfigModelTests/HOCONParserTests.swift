@@ -243,3 +243,21 @@ import Testing
         #expect(rendered.contains("test.conf:2:5: error[hocon-syntax]: \"`\" is not allowed here"), "\(rendered)")
     }
 }
+
+/// A reload asks whether a block changed, not whether it moved.
+@Suite struct HOCONSameContentTests {
+    func tree(_ text: String) throws -> HOCONValue {
+        ConfigLoader(environment: [:]).load(text: text, path: "emqx.conf").tree
+    }
+
+    @Test func movedIsTheSameChangedIsNot() throws {
+        let before = try tree("a = 1\nauthentication = [{ mechanism = password_based, backend = http, url = \"http://x\" }]\n")
+        let moved = try tree(
+            "\n\n# a comment\na = 2\nauthentication = [\n  { mechanism = password_based, backend = http, url = \"http://x\" }\n]\n")
+        let changed = try tree("a = 1\nauthentication = [{ mechanism = password_based, backend = http, url = \"http://y\" }]\n")
+        let auth = { (value: HOCONValue) in value.object!["authentication"]! }
+        #expect(auth(before).hasSameContent(as: auth(moved)))
+        #expect(!auth(before).hasSameContent(as: auth(changed)))
+        #expect(!before.hasSameContent(as: moved), "a = 1 and a = 2 are different")
+    }
+}

@@ -186,4 +186,53 @@ import Testing
         let outcome = listening.wait(timeout: 20)
         #expect(outcome.stdout.contains("connected True received 1"), "\(outcome)")
     }
+
+    /// Listeners come and go with the config: one added is started, one moved is rebound,
+    /// one removed is stopped, while a subscriber on another listener stays connected and
+    /// receives what is published through each.
+    @Test func listenersStartMoveAndStopWithoutTouchingOthers() throws {
+        let (second, third) = (try Loopback.freePort(), try Loopback.freePort())
+        let base = """
+            listeners.ssl.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default = marked_for_deletion
+            listeners.tcp.default.bind = "127.0.0.1:0"
+            authorization { no_match = allow, sources = [] }
+
+            """
+        let subscriber = """
+            import sys, time
+            import paho.mqtt.client as mqtt
+            connects, received = [], []
+            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="stays", protocol=mqtt.MQTTv5)
+            c.on_connect = lambda cl, ud, flags, rc, props: (connects.append(1), cl.subscribe("moves/t", qos=1))
+            c.on_message = lambda cl, ud, msg: received.append(msg.payload)
+            c.connect("127.0.0.1", int(sys.argv[1]), keepalive=30)
+            c.loop_start()
+            time.sleep(float(sys.argv[2]))
+            c.loop_stop()
+            print(f"connects {len(connects)} received {len(received)}", flush=True)
+            """
+        let broker = try ServeHarness(config: base) { folder in try folder.write("subscriber.py", subscriber) }
+        let listening = try Subprocess("python3", ["subscriber.py", "\(broker.port)", "9"], workingDirectory: broker.folder.path).start()
+        usleep(1_000_000)
+        func publish(_ port: UInt16) throws -> Int32 {
+            try Subprocess("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(port)", "-t", "moves/t", "-m", "x", "-q", "1"]).run(timeout: 15)
+                .status
+        }
+        func reload(_ extra: String, expecting line: String) throws {
+            try broker.folder.write("emqx.conf", base + extra)
+            kill(broker.process.processIdentifier, SIGHUP)
+            #expect(Self.waitForLog(broker, line), "\(broker.process.stderr)")
+        }
+        try reload("listeners.tcp.second.bind = \"127.0.0.1:\(second)\"\n", expecting: "tcp:second started on 127.0.0.1:\(second)")
+        #expect(try publish(second) == 0)
+        try reload("listeners.tcp.second.bind = \"127.0.0.1:\(third)\"\n", expecting: "tcp:second moved from 127.0.0.1:\(second)")
+        #expect(try publish(third) == 0)
+        #expect(try publish(second) != 0, "the old address still accepts")
+        try reload("", expecting: "tcp:second stopped (removed")
+        #expect(try publish(third) != 0, "a removed listener still accepts")
+        let outcome = listening.wait(timeout: 20)
+        #expect(outcome.stdout.contains("connects 1 received 2"), "\(outcome)")
+    }
 }

@@ -32,6 +32,21 @@ public struct HOCONValue: Sendable {
         }
     }
 
+    /// Whether `other` holds the same values, wherever either was written (a reload asks
+    /// whether a block changed, not whether it moved).
+    public func hasSameContent(as other: HOCONValue) -> Bool {
+        switch (kind, other.kind) {
+        case (.object(let a), .object(let b)):
+            return a.keys == b.keys && a.keys.allSatisfy { a[$0]!.hasSameContent(as: b[$0]!) }
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.hasSameContent(as: $1) }
+        case (.string(let a), .string(let b)), (.number(let a), .number(let b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+
     /// What kind of value this is, for messages: "a string", "an object", …
     public var kindName: String {
         switch kind {

@@ -27,11 +27,15 @@ final class ServeReloader: @unchecked Sendable {
     var watcher: FileWatcher?
     var admin: AdminServer?
     var dashboard: DashboardConfig
+    /// The authentication blocks serve started with: the chains are built once, so a reload
+    /// that changes them says they wait for a restart.
+    private let authentication: [HOCONValue?]
 
-    init(command: EmqxCtl.Serve, server: BrokerServer, dashboard: DashboardConfig, environment: [String: String], logger: Logger) {
+    init(command: EmqxCtl.Serve, server: BrokerServer, started: ConfigLoadResult, environment: [String: String], logger: Logger) {
         self.command = command
         self.server = server
-        self.dashboard = dashboard
+        self.dashboard = started.config?.dashboard ?? DashboardConfig()
+        self.authentication = Self.authenticationBlocks(started.tree)
         self.environment = environment
         self.logger = logger
     }
@@ -64,6 +68,17 @@ final class ServeReloader: @unchecked Sendable {
             let report = try server.reload(model, material: preflight.material, enforce: enforce)
             var outcome = ReloadOutcome(result: .applied, applied: report.applied, needsRestart: report.needsRestart)
             try reloadDashboard(model.dashboard, material: preflight.dashboard, into: &outcome)
+            let blocks = Self.authenticationBlocks(loaded.tree)
+            let same =
+                blocks.count == authentication.count
+                && zip(blocks, authentication).allSatisfy { new, old in
+                    switch (new, old) {
+                    case (nil, nil): true
+                    case (let new?, let old?): new.hasSameContent(as: old)
+                    default: false
+                    }
+                }
+            if !same { outcome.needsRestart.append("authentication (the chains are built at start)") }
             logger.notice("reload applied in \(milliseconds()) ms: \(outcome.applied.joined(separator: ", "))")
             if !outcome.needsRestart.isEmpty {
                 logger.warning("reload: not applied until a restart: \(outcome.needsRestart.joined(separator: ", "))")
@@ -84,6 +99,16 @@ final class ServeReloader: @unchecked Sendable {
             logger.error("reload failed, nothing changed: \(error)")
             return ReloadOutcome(result: .refused, errors: ["\(error)"])
         }
+    }
+
+    /// `authentication`, then each listener's own, in the order of the tree.
+    private static func authenticationBlocks(_ tree: HOCONValue) -> [HOCONValue?] {
+        var blocks = [tree.object?["authentication"]]
+        for type in tree.object?["listeners"]?.object?.keys ?? [] {
+            let names = tree.object?["listeners"]?.object?[type]?.object
+            for name in names?.keys ?? [] { blocks.append(names?[name]?.object?["authentication"]) }
+        }
+        return blocks
     }
 
     /// The admin endpoint's https certificate is renewed in place; its binds wait for a restart.

@@ -119,7 +119,7 @@ extension EmqxCtl {
             }
             psk?.startRefreshing()
             let reloader = ServeReloader(
-                command: self, server: server, dashboard: model.dashboard, environment: environment, logger: logger)
+                command: self, server: server, started: loaded, environment: environment, logger: logger)
             do {
                 reloader.admin = try startAdmin(model, material: preflight?.dashboard, server: server, reloader: reloader, logger: logger)
             } catch {
