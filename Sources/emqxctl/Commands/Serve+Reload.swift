@@ -23,7 +23,7 @@ final class ServeReloader: @unchecked Sendable {
     private let server: BrokerServer
     private let environment: [String: String]
     private let logger: Logger
-    // Set at start-up, before anything can ask for a reload; read on `queue` after.
+    // Set at start-up, on `queue`; read there.
     var watcher: FileWatcher?
     var admin: AdminServer?
     var dashboard: DashboardConfig

@@ -120,15 +120,18 @@ extension EmqxCtl {
             psk?.startRefreshing()
             let reloader = ServeReloader(
                 command: self, server: server, started: loaded, environment: environment, logger: logger)
+            let admin: AdminServer?
             do {
-                reloader.admin = try startAdmin(model, material: preflight?.dashboard, server: server, reloader: reloader, logger: logger)
+                admin = try startAdmin(model, material: preflight?.dashboard, server: server, reloader: reloader, logger: logger)
             } catch {
                 Console.note("Error: admin endpoint: \(error)")
                 psk?.stop()
                 server.shutdown()
                 throw ExitCode.failure
             }
-            reloader.watcher = watch(model, configFiles: configFiles, paths: checks.paths, reloader: reloader, logger: logger)
+            let watcher = watch(model, configFiles: configFiles, paths: checks.paths, reloader: reloader, logger: logger)
+            // Reloads read these on their queue.
+            ServeReloader.queue.sync { (reloader.admin, reloader.watcher) = (admin, watcher) }
             Self.waitForTerminationSignal(onHangUp: { _ = reloader.reload() })
             reloader.watcher?.stop()
             reloader.admin?.shutdown()
