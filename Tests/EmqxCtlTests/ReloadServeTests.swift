@@ -156,21 +156,11 @@ import Testing
             authorization { no_match = allow, sources = [] }
             mqtt.max_clientid_len = 65535
             """
-        let subscriber = """
-            import sys, time
-            import paho.mqtt.client as mqtt
-            received = []
-            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="a-subscriber-id-longer-than-23", protocol=mqtt.MQTTv5)
-            c.on_connect = lambda cl, ud, flags, rc, props: cl.subscribe("limits/t", qos=1)
-            c.on_message = lambda cl, ud, msg: received.append(msg.payload)
-            c.connect("127.0.0.1", int(sys.argv[1]), keepalive=30)
-            c.loop_start()
-            time.sleep(float(sys.argv[2]))
-            c.loop_stop()
-            print(f"connected {c.is_connected()} received {len(received)}", flush=True)
-            """
-        let broker = try ServeHarness(config: config) { folder in try folder.write("subscriber.py", subscriber) }
-        let listening = try Subprocess("python3", ["subscriber.py", "\(broker.port)", "5"], workingDirectory: broker.folder.path).start()
+        let broker = try ServeHarness(config: config)
+        let listening = try Subprocess(
+            "python3", [Self.steadySubscriber, "\(broker.port)", "5", "a-subscriber-id-longer-than-23", "limits/t"]
+        )
+        .start()
         usleep(1_000_000)
         try broker.folder.write("emqx.conf", config.replacingOccurrences(of: "65535", with: "23"))
         kill(broker.process.processIdentifier, SIGHUP)
@@ -184,7 +174,7 @@ import Testing
         #expect(try publish("a-publisher-id-longer-than-23") != 0, "a client id over the new max_clientid_len was accepted")
         #expect(try publish("short") == 0)
         let outcome = listening.wait(timeout: 20)
-        #expect(outcome.stdout.contains("connected True received 1"), "\(outcome)")
+        #expect(outcome.stdout.contains("connects 1 received 1 connected True"), "\(outcome)")
     }
 
     /// Listeners come and go with the config: one added is started, one moved is rebound,
@@ -200,21 +190,8 @@ import Testing
             authorization { no_match = allow, sources = [] }
 
             """
-        let subscriber = """
-            import sys, time
-            import paho.mqtt.client as mqtt
-            connects, received = [], []
-            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="stays", protocol=mqtt.MQTTv5)
-            c.on_connect = lambda cl, ud, flags, rc, props: (connects.append(1), cl.subscribe("moves/t", qos=1))
-            c.on_message = lambda cl, ud, msg: received.append(msg.payload)
-            c.connect("127.0.0.1", int(sys.argv[1]), keepalive=30)
-            c.loop_start()
-            time.sleep(float(sys.argv[2]))
-            c.loop_stop()
-            print(f"connects {len(connects)} received {len(received)}", flush=True)
-            """
-        let broker = try ServeHarness(config: base) { folder in try folder.write("subscriber.py", subscriber) }
-        let listening = try Subprocess("python3", ["subscriber.py", "\(broker.port)", "9"], workingDirectory: broker.folder.path).start()
+        let broker = try ServeHarness(config: base)
+        let listening = try Subprocess("python3", [Self.steadySubscriber, "\(broker.port)", "9", "stays", "moves/t"]).start()
         usleep(1_000_000)
         func publish(_ port: UInt16) throws -> Int32 {
             try Subprocess("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(port)", "-t", "moves/t", "-m", "x", "-q", "1"]).run(timeout: 15)
@@ -233,6 +210,10 @@ import Testing
         try reload("", expecting: "tcp:second stopped (removed")
         #expect(try publish(third) != 0, "a removed listener still accepts")
         let outcome = listening.wait(timeout: 20)
-        #expect(outcome.stdout.contains("connects 1 received 2"), "\(outcome)")
+        #expect(outcome.stdout.contains("connects 1 received 2 connected True"), "\(outcome)")
     }
+
+    /// Clients/steady_subscriber.py.
+    static let steadySubscriber = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Clients/steady_subscriber.py").path
 }
