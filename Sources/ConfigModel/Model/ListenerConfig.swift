@@ -20,6 +20,8 @@ public struct ListenerConfig: Sendable {
     public var enableAuthn = AuthenticationMode.enabled
     /// ssl, wss and quic listeners.
     public var sslOptions: SSLOptions?
+    /// ws and wss: the `websocket` block, with EMQX's defaults.
+    public var websocket: WebSocketConfig?
     /// Where the listener's key is written (nil for an implicit one).
     public var location: SourceLocation?
 
@@ -78,7 +80,8 @@ public struct ListenerConfig: Sendable {
         }
         switch type {
         case .ws, .wss:
-            reader.declare(["websocket"])
+            var websocketReader = reader.object("websocket")
+            websocket = WebSocketConfig(&websocketReader)
         case .quic:
             reader.declare(Self.quicKeys)
         default:
