@@ -120,7 +120,8 @@ let package = Package(
             name: "BrokerRuntime",
             dependencies: [
                 "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
-                "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), nio("NIOConcurrencyHelpers"), log,
+                "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), nio("NIOConcurrencyHelpers"), nio("NIOHTTP1"),
+                nio("NIOWebSocket"), log,
             ],
             swiftSettings: strictSwift
         ),

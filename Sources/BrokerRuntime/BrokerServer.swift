@@ -9,12 +9,14 @@ public import Logging
 import MQTTCore
 import NIOConcurrencyHelpers
 public import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import Revocation
 import Stores
 
 /// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
-/// per enabled tcp or ssl listener.
+/// per served listener (tcp, ssl, and the ws and wss ones the config writes).
 public final class BrokerServer: @unchecked Sendable {
     var config: BrokerConfig
     let logger: Logger
@@ -259,6 +261,8 @@ public final class BrokerServer: @unchecked Sendable {
         let listenerID = listener.id
         let proxyProtocol = listener.proxyProtocol
         let proxyTimeout = TimeAmount.milliseconds(listener.proxyProtocolTimeout.milliseconds)
+        let websocket = listener.websocket
+        let idleTimeout = TimeAmount.milliseconds(mqtt.idleTimeout.milliseconds)
         let channel = ServerBootstrap(group: group)
             .applying(tcp)
             .serverChannelInitializer { channel in
@@ -289,7 +293,11 @@ public final class BrokerServer: @unchecked Sendable {
                             context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                    try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value))
+                    if let websocket {
+                        try Self.addWebSocket(websocket, to: channel, state: state, driver: driver, deadline: idleTimeout)
+                    } else {
+                        try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value))
+                    }
                 }
             }
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
@@ -350,6 +358,47 @@ public final class BrokerServer: @unchecked Sendable {
                 part.crls?.stop()
             }
         }.wait()
+    }
+
+    /// A ws or wss connection's layers above TLS: admission at accept, then HTTP until the
+    /// upgrade (NIOHTTP1's server pipeline with NIOWebSocket's upgrader), then frames to
+    /// bytes and the MQTT handler that tcp and ssl have.
+    private static func addWebSocket(
+        _ websocket: WebSocketConfig, to channel: any Channel, state: NIOLoopBound<ListenerState>, driver: NIOLoopBound<BrokerDriver>,
+        deadline: TimeAmount
+    ) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let policy = WebSocketUpgradePolicy(config: websocket)
+        let accept = WebSocketAcceptHandler(listener: state.value, deadline: deadline)
+        let refusal = WebSocketRefusalHandler(policy: policy, listener: state.value)
+        try pipeline.addHandler(accept)
+        let handlers = NIOLoopBound((accept: accept, refusal: refusal), eventLoop: channel.eventLoop)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: min(websocket.maxFrameSize ?? Int(UInt32.max), Int(UInt32.max)),
+            shouldUpgrade: { channel, head in
+                switch policy.decide(uri: head.uri, headers: head.headers) {
+                case .upgrade(let subprotocol):
+                    var headers = HTTPHeaders()
+                    if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                    return channel.eventLoop.makeSucceededFuture(headers)
+                case .refuse:
+                    // The refusal handler answers with the status and why.
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let (accept, refusal) = handlers.value
+                    let pipeline = channel.pipeline.syncOperations
+                    pipeline.removeHandler(refusal, promise: nil)
+                    try pipeline.addHandler(WebSocketMQTTBridge())
+                    try pipeline.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value, admitted: true))
+                    accept.handOver(context: try pipeline.context(handler: accept))
+                }
+            })
+        try pipeline.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }), withErrorHandling: true)
+        try pipeline.addHandler(refusal)
     }
 
     /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every

@@ -99,6 +99,25 @@ final class ListenerState {
         return .admitted
     }
 
+    /// `admit`, with the refusal logged (rate-limited) in the words each reason deserves.
+    func admitLogging(_ peer: SocketAddress?, now: NIODeadline) -> Bool {
+        switch admit(peer, now: now) {
+        case .admitted:
+            return true
+        case .denied(let rule):
+            // Before any byte is read (and before TLS): closed at once, as EMQX does.
+            logFailure("connection refused on \(id) by its access rule \"\(rule)\"", peer: peer)
+        case .overCapacity:
+            // Over max_connections: closed at once, as EMQX does (no CONNACK).
+            logFailure(
+                "connection refused: \(id) is at max_connections (\(maxConnections ?? 0)); \(shedByCapacity) shed so far", peer: peer)
+        case .overRate:
+            // Over max_conn_rate: closed before any TLS work, so a storm costs accepts only.
+            logFailure("connection refused: \(id) is over max_conn_rate; \(shedByRate) shed so far", peer: peer)
+        }
+        return false
+    }
+
     func leave() {
         connections -= 1
         turnover += 1

@@ -52,9 +52,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// meanwhile waits in `inbound`, unparsed.
     private var authenticating = false
 
-    init(driver: BrokerDriver, listener: ListenerState) {
+    /// Whether the connection was admitted before this handler came (a WebSocket's, at accept).
+    private let admitted: Bool
+
+    init(driver: BrokerDriver, listener: ListenerState, admitted: Bool = false) {
         self.driver = driver
         self.listener = listener
+        self.admitted = admitted
         self.inbound = MQTTInboundStream(
             parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: driver.broker.config.maxPacketSize)))
     }
@@ -63,32 +67,22 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // After a WebSocket upgrade: the connection was admitted at accept, and is active.
+        if admitted, context.channel.isActive { begin(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        guard listener.admitLogging(context.remoteAddress, now: context.eventLoop.now) else { return refuse(context) }
+        begin(context)
+        context.fireChannelActive()
+    }
+
+    /// An admitted connection: registered with the broker, its idle deadline armed.
+    private func begin(_ context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
-        peer = context.remoteAddress
-        switch listener.admit(context.remoteAddress, now: context.eventLoop.now) {
-        case .admitted:
-            id = driver.register(self)
-            arm(in: idleTimeout)
-            context.fireChannelActive()
-        case .denied(let rule):
-            // Before any byte is read (and before TLS): closed at once, as EMQX does.
-            listener.logFailure("connection refused on \(listener.id) by its access rule \"\(rule)\"", peer: peer)
-            refuse(context)
-        case .overCapacity:
-            // Over max_connections: closed at once, as EMQX does (no CONNACK).
-            listener.logFailure(
-                "connection refused: \(listener.id) is at max_connections (\(listener.maxConnections ?? 0)); \(listener.shedByCapacity) shed so far",
-                peer: peer)
-            refuse(context)
-        case .overRate:
-            // Over max_conn_rate: closed before any TLS work, so a storm costs accepts only.
-            listener.logFailure(
-                "connection refused: \(listener.id) is over max_conn_rate; \(listener.shedByRate) shed so far", peer: peer)
-            refuse(context)
-        }
+        peer = peer ?? context.remoteAddress
+        id = driver.register(self)
+        arm(in: idleTimeout)
     }
 
     private func refuse(_ context: ChannelHandlerContext) {

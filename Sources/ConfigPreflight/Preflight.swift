@@ -45,10 +45,10 @@ public struct Preflight: Sendable {
         var material: [String: ListenerMaterial] = [:]
         // Implicit ws/wss listeners are not served, and their default files are EMQX's
         // install layout, not the user's: checking them would only be noise.
-        for listener in config.listeners where listener.enable && (listener.type.isServed || !listener.isImplicit) {
+        for listener in config.listeners where listener.enable && (listener.isServed || !listener.isImplicit) {
             if let ssl = listener.sslOptions {
                 let loaded = checkListener(listener, ssl: ssl, psk: config.pskAuthentication, sink: sink)
-                if listener.type.isServed { material[listener.id] = loaded }
+                if listener.isServed { material[listener.id] = loaded }
             }
             if !listener.type.isServed && !listener.isImplicit {
                 sink.report(

@@ -71,6 +71,12 @@ import Testing
         "authorization.cache.enable", "authorization.cache.max_size", "authorization.cache.ttl", "authorization.cache.excludes",
         "authorization.sources", "authorization.sources.*.enable", "authorization.sources.*.type", "authorization.sources.*.path",
         "authorization.sources.*.max_rules",
+        // WebSocketServeTests: ws and wss, the upgrade's path, subprotocols and origins.
+        "listeners.ws", "listeners.wss", "listeners.*.*.websocket", "listeners.*.*.websocket.mqtt_path",
+        "listeners.*.*.websocket.mqtt_piggyback", "listeners.*.*.websocket.max_frame_size",
+        "listeners.*.*.websocket.fail_if_no_subprotocol", "listeners.*.*.websocket.supported_subprotocols",
+        "listeners.*.*.websocket.check_origin_enable", "listeners.*.*.websocket.allow_origin_absence",
+        "listeners.*.*.websocket.check_origins",
         // LogFormatServeTests.
         "log", "log.console", "log.console.formatter",
         // AdminEndpointServeTests (http), AdminHTTPSServeTests (https with its ssl_options).
@@ -128,8 +134,8 @@ import Testing
         // Elements of an authentication chain: `authentication.2.url` is `authentication.*.url`.
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) == nil ? String($0) : "*" }
         guard parts.first == "listeners", parts.count >= 2 else { return parts.joined(separator: ".") }
-        // ws, wss and quic listeners are not served: config check says so of each as a whole.
-        guard parts[1] == "tcp" || parts[1] == "ssl" else { return nil }
+        // quic listeners are not served: config check says so of each as a whole.
+        guard parts[1] != "quic" else { return nil }
         guard parts.count >= 3 else { return path }
         return (["listeners", "*", "*"] + parts.dropFirst(3)).joined(separator: ".")
     }

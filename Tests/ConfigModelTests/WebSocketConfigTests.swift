@@ -33,12 +33,16 @@ struct WebSocketConfigTests {
             }
             """)
         let websocket = try #require(result.config?.listener("wss:default")?.websocket)
-        #expect(websocket.mqttPath == "/ws" && websocket.mqttPiggyback == .single && websocket.compress)
-        #expect(websocket.idleTimeout == .seconds(30) && websocket.maxFrameSize == 65536 && !websocket.failIfNoSubprotocol)
+        #expect(websocket.mqttPath == "/ws" && websocket.mqttPiggyback == .single)
+        #expect(websocket.maxFrameSize == 65536 && !websocket.failIfNoSubprotocol)
         #expect(websocket.supportedSubprotocols == ["mqtt", "mqtt-v5"])
         #expect(websocket.checkOrigins == ["https://app.example.com", "http://localhost:8080"])
-        #expect(websocket.proxyAddressHeader == "x-real-ip")
-        #expect(!result.diagnostics.contains { $0.keyPath?.contains("websocket") == true && $0.severity != .note }, "\(result.diagnostics)")
+        // What serve does not apply yet is said: a note for compress and idle_timeout, a
+        // warning for the proxy header that access rules would rely on.
+        let said = result.diagnostics.filter { $0.keyPath?.contains("websocket") == true }
+        #expect(said.filter { $0.severity == .note }.count == 2, "\(said)")
+        #expect(said.filter { $0.severity == .warning }.map(\.keyPath) == ["listeners.wss.default.websocket.proxy_address_header"])
+        #expect(!said.contains { $0.severity == .error })
     }
 
     @Test func refusesWhatCannotWork() throws {

@@ -27,7 +27,7 @@ public struct BrokerConfig: Sendable {
     public func listener(_ id: String) -> ListenerConfig? { listeners.first { $0.id == id } }
 
     /// Listeners that are enabled and that `serve` runs.
-    public var servedListeners: [ListenerConfig] { listeners.filter { $0.enable && $0.type.isServed } }
+    public var servedListeners: [ListenerConfig] { listeners.filter(\.isServed) }
 }
 
 /// The roots whose `ssl` blocks are outbound TLS connections, checked as client options.

@@ -76,7 +76,7 @@ public struct DashboardConfig: Sendable {
         var sslOptions: SSLOptions?
         if name == "https" {
             var ssl = listener.object("ssl_options")
-            sslOptions = SSLOptions(&ssl, listenerType: .wss, context: context)
+            sslOptions = SSLOptions(&ssl, listenerType: .wss, context: context, dashboard: true)
         }
         listener.notApplied(
             ["num_acceptors", "max_connections", "backlog", "send_timeout", "inet6", "ipv6_v6only"],

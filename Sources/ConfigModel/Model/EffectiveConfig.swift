@@ -28,7 +28,7 @@ public enum EffectiveConfig {
         let types = ListenerType.allCases.compactMap { type -> (String, Node)? in
             // An implicit listener serve does not run (ws, wss) is left out: loaded again, it
             // is added implicitly again, while written out it would be checked as the user's.
-            let named = config.listeners.filter { $0.type == type && !($0.isImplicit && !type.isServed) }
+            let named = config.listeners.filter { $0.type == type && !($0.isImplicit && !type.servesImplicitDefault) }
             guard !named.isEmpty else { return nil }
             return (type.rawValue, .object(named.map { ($0.name, listener($0)) }))
         }

@@ -27,6 +27,10 @@ public struct ListenerConfig: Sendable {
 
     /// `ssl:default`.
     public var id: String { "\(type.rawValue):\(name)" }
+
+    /// Whether `emqxctl serve` runs it: enabled, of a served kind, and, for ws and wss, written
+    /// in the config rather than added implicitly.
+    public var isServed: Bool { enable && type.isServed && (!isImplicit || type.servesImplicitDefault) }
     /// `listeners.ssl.default`.
     public var keyPath: String { "listeners.\(type.rawValue).\(name)" }
 

@@ -13,8 +13,13 @@ public enum ListenerType: String, Sendable, CaseIterable, Comparable {
         }
     }
 
-    /// Whether `emqxctl serve` runs this kind (ws, wss and quic are checked but not served).
-    public var isServed: Bool { self == .tcp || self == .ssl }
+    /// Whether `emqxctl serve` runs this kind (quic is checked but not served).
+    public var isServed: Bool { self != .quic }
+
+    /// Whether the `default` listener EMQX adds when the config names none is served: tcp and
+    /// ssl, as in EMQX. ws and wss are served only when written, so that a config that never
+    /// mentions them does not open 8083 and 8084 on every interface (EMQX does).
+    var servesImplicitDefault: Bool { self == .tcp || self == .ssl }
 
     /// Whether it carries `ssl_options`.
     public var usesTLS: Bool { self == .ssl || self == .wss || self == .quic }

@@ -62,7 +62,8 @@ public struct SSLOptions: Sendable {
         return SSLOptions(&reader, listenerType: .ssl, context: context)
     }
 
-    init(_ reader: inout ObjectReader, listenerType: ListenerType, context: DecodingContext) {
+    /// `dashboard`: the admin endpoint's https, which has no OCSP or CRL options.
+    init(_ reader: inout ObjectReader, listenerType: ListenerType, context: DecodingContext, dashboard: Bool = false) {
         location = reader.location
         func file(_ key: String, _ fallback: String) -> Located<String> {
             context.expandPath(reader.located(key) ?? Located(fallback, at: nil, keyPath: reader.path(key)))
@@ -89,7 +90,17 @@ public struct SSLOptions: Sendable {
             ["partial_chain", "verify_peer_ext_key_usage"], .warning,
             why: "EMQX Enterprise options; client chains are verified to a root in cacertfile, whatever their key usage")
         switch listenerType {
-        case .ssl:
+        case .ssl,
+            .wss where !dashboard:
+            if listenerType == .wss {
+                // EMQX refuses these on wss; emqxctl gives wss all that ssl has.
+                for key in ["ocsp", "enable_crl_check", "crlfile", "crl_unavailable"] where reader.value(key) != nil {
+                    reader.sink.report(
+                        .unsupportedOnListener, .warning, reader.keyLocation(key), reader.path(key),
+                        "EMQX refuses to load \(key) on a wss listener; emqxctl serve applies it",
+                        hint: "keep it if only emqxctl serves this config; EMQX needs it on a listeners.ssl.<name> block")
+                }
+            }
             reader.notApplied(["gc_after_handshake"], why: "emqxctl does not run Erlang's garbage collector")
             let ocspReader = reader.value("ocsp")
             if let ocspReader {

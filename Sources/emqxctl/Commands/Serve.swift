@@ -18,7 +18,8 @@ extension EmqxCtl {
             discussion: """
                 Loads the config and runs the same checks as `config check`; any error stops \
                 start-up, printed as `config check` prints it. Then it serves every enabled \
-                tcp and ssl listener until SIGINT or SIGTERM, \
+                tcp, ssl, ws and wss listener until SIGINT or SIGTERM (ws and wss only when \
+                written: EMQX's implicit ws:default and wss:default are not opened), \
                 when it stops accepting, sends DISCONNECT 0x8B (server shutting down) to \
                 MQTT 5 clients, and closes.
 

@@ -1,0 +1,122 @@
+import EmqxTestSupport
+import Foundation
+import Testing
+
+/// MQTT over WebSocket, ws and wss, with the clients browsers and apps use: paho-mqtt with
+/// transport="websockets" in 3.1.1 and 5.0 (QoS 0/1/2, a packet over many frames, retained,
+/// will), a raw socket for frames paho does not send (text, ping, close), refused upgrades
+/// (path, subprotocol, origin), and wss with a client certificate checked against a CRL,
+/// which neither EMQX nor mosquitto does on websockets (Clients/websocket_clients.py).
+@Suite(.serialized) struct WebSocketServeTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Clients/websocket_clients.py").path
+
+    /// `websocket` is the ws listener's block.
+    static func config(websocket: String = "") -> String {
+        """
+        listeners.tcp.default = marked_for_deletion
+        listeners.ssl.default = marked_for_deletion
+        listeners.ws.default {
+          bind = "127.0.0.1:0"
+          websocket { \(websocket) }
+        }
+        listeners.wss.default {
+          bind = "127.0.0.1:0"
+          ssl_options { certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem" }
+        }
+        authorization { no_match = allow, sources = [] }
+        """
+    }
+
+    static func ports(_ broker: ServeHarness) throws -> (ws: UInt16, wss: UInt16) {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let ws = ServeHarness.port(in: broker.process.stderr, listener: "ws:default"),
+                let wss = ServeHarness.port(in: broker.process.stderr, listener: "wss:default")
+            {
+                return (ws, wss)
+            }
+            usleep(50_000)
+        }
+        throw ServeHarness.HarnessFailure(description: "no ws and wss ports in \(broker.process.stderr)")
+    }
+
+    static func run(_ broker: ServeHarness, _ arguments: [String]) throws -> [String: Any] {
+        let outcome = try Subprocess("python3", [script] + arguments, workingDirectory: broker.folder.path).run(timeout: 90)
+        #expect(outcome.status == 0, "\(outcome)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(outcome)")
+    }
+
+    static func broker(_ config: String = config(), prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws -> ServeHarness {
+        try ServeHarness(config: config) { folder in
+            let made = try Emqxctl.run(["cert", "gen", "--out", folder.file("etc/certs")])
+            guard made.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(made)") }
+            try prepare(folder)
+        }
+    }
+
+    @Test func pahoOverWSAndWSS() throws {
+        let broker = try Self.broker()
+        let (ws, wss) = try Self.ports(broker)
+        let out = try Self.run(broker, ["flows", "\(ws)", "\(wss)"])
+        for kind in ["ws", "wss"] {
+            for version in ["3.1.1", "5.0"] {
+                let flows = try #require(out["\(kind) \(version)"] as? [String: Bool], "\(out)")
+                for (flow, passed) in flows { #expect(passed, "\(kind) \(version): \(flow) failed") }
+                #expect(flows.count == 6)
+            }
+        }
+    }
+
+    @Test func framesAndRefusedUpgrades() throws {
+        // paho sends an Origin of its own: the origin check is tried here, not in the flows.
+        let broker = try Self.broker(
+            Self.config(websocket: "check_origin_enable = true, allow_origin_absence = true, check_origins = \"https://app.example.com\""))
+        let (ws, _) = try Self.ports(broker)
+        let out = try Self.run(broker, ["frames", "\(ws)"])
+        #expect(out["upgrade"] as? String == "HTTP/1.1 101 Switching Protocols", "\(out)")
+        #expect(out["subprotocol"] as? Bool == true)
+        #expect(out["connack"] as? String == "20020000", "a CONNECT in two frames")
+        #expect(out["pong"] as? Bool == true)
+        #expect(out["two_pings"] as? String == "d000d000", "two packets in one frame")
+        #expect(out["text_close"] as? [Int] == [8, 1003])
+        #expect(out["close_echo"] as? [Int] == [8, 1000])
+        #expect(out["closed_after"] as? Bool == true)
+        #expect((out["wrong_path"] as? String)?.hasPrefix("HTTP/1.1 404") == true, "\(out)")
+        #expect((out["no_subprotocol"] as? String)?.hasPrefix("HTTP/1.1 400") == true, "\(out)")
+        #expect((out["bad_origin"] as? String)?.hasPrefix("HTTP/1.1 403") == true, "\(out)")
+        #expect(out["good_origin"] as? String == "HTTP/1.1 101 Switching Protocols")
+        #expect(broker.process.stderr.contains("the origin https://evil.example.com is not in websocket.check_origins"))
+    }
+
+    @Test func wssChecksClientCertificatesAgainstACRL() throws {
+        let config = """
+            listeners.tcp.default = marked_for_deletion
+            listeners.ssl.default = marked_for_deletion
+            listeners.ws.default = marked_for_deletion
+            listeners.wss.default {
+              bind = "127.0.0.1:0"
+              ssl_options {
+                certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+                verify = verify_peer, fail_if_no_peer_cert = true, enable_crl_check = true, crlfile = "etc/certs/crl.pem"
+              }
+            }
+            authorization { no_match = allow, sources = [] }
+            """
+        let broker = try Self.broker(config) { folder in
+            let certs = folder.file("etc/certs")
+            let steps = [
+                try Emqxctl.run(["cert", "issue", "client", "keeper", "--dir", certs, "--out", folder.file("etc/keeper")]),
+                try Emqxctl.run(["cert", "revoke", "--dir", certs, folder.file("etc/certs/client-cert.pem")]),
+                try Emqxctl.run(["cert", "crl", "--dir", certs]),
+            ]
+            guard steps.allSatisfy({ $0.status == 0 }) else { throw ServeHarness.HarnessFailure(description: "\(steps)") }
+        }
+        let port = try #require(ServeHarness.port(in: broker.process.stderr, listener: "wss:default"))
+        let good = try Self.run(broker, ["mtls", "\(port)", "etc/keeper/keeper-cert.pem", "etc/keeper/keeper-key.pem"])
+        #expect(good["connected"] as? Bool == true, "\(good)")
+        let revoked = try Self.run(broker, ["mtls", "\(port)", "etc/certs/client-cert.pem", "etc/certs/client-key.pem"])
+        #expect(revoked["connected"] as? Bool == false, "a revoked certificate got in over wss: \(revoked)")
+        #expect(broker.process.stderr.contains("the client certificate is revoked"), "\(broker.process.stderr)")
+    }
+}
