@@ -175,7 +175,9 @@ let package = Package(
             swiftSettings: strictSwift),
         .testTarget(
             name: "BrokerRuntimeTests",
-            dependencies: ["BrokerRuntime", "BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), log],
+            dependencies: [
+                "BrokerRuntime", "BrokerCore", "MQTTCore", "ConfigModel", nio("NIOCore"), nio("NIOEmbedded"), nio("NIOHTTP1"), log,
+            ],
             swiftSettings: strictSwift),
         .testTarget(name: "ProxyProtocolTests", dependencies: ["ProxyProtocol"], swiftSettings: strictSwift),
         .testTarget(

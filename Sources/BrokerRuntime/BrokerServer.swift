@@ -261,8 +261,6 @@ public final class BrokerServer: @unchecked Sendable {
         let listenerID = listener.id
         let proxyProtocol = listener.proxyProtocol
         let proxyTimeout = TimeAmount.milliseconds(listener.proxyProtocolTimeout.milliseconds)
-        let websocket = listener.websocket
-        let idleTimeout = TimeAmount.milliseconds(mqtt.idleTimeout.milliseconds)
         let channel = ServerBootstrap(group: group)
             .applying(tcp)
             .serverChannelInitializer { channel in
@@ -293,8 +291,10 @@ public final class BrokerServer: @unchecked Sendable {
                             context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                    if let websocket {
-                        try Self.addWebSocket(websocket, to: channel, state: state, driver: driver, deadline: idleTimeout)
+                    if let websocket = state.value.websocket {
+                        // The upgrade, like CONNECT, must come within mqtt.idle_timeout of accept.
+                        let deadline = TimeAmount.milliseconds(driver.value.broker.config.idleTimeout.milliseconds)
+                        try Self.addWebSocket(websocket, to: channel, state: state, driver: driver, deadline: deadline)
                     } else {
                         try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value))
                     }

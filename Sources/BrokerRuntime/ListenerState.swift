@@ -22,6 +22,8 @@ final class ListenerState {
     private(set) var accessRules: [AccessRule]
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
     private(set) var sendTimeout: TimeAmount
+    /// ws and wss: the `websocket` block new connections are upgraded by.
+    private(set) var websocket: WebSocketConfig?
     /// Who a CONNECT is; nothing to do without a chain or identity rules.
     var authentication: ListenerAuthentication
     private(set) var connections = 0
@@ -55,10 +57,13 @@ final class ListenerState {
             id: listener.id, maxConnections: listener.maxConnections, maxConnectionRate: listener.maxConnectionRate,
             accessRules: listener.accessRules,
             sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), authentication: authentication, logger: logger)
+        websocket = listener.websocket
     }
 
-    /// A reload's new access_rules and limits, for connections accepted from now on.
+    /// A reload's new access_rules, limits and websocket block, for connections accepted from
+    /// now on.
     func apply(_ listener: ListenerConfig) {
+        websocket = listener.websocket
         maxConnections = listener.maxConnections
         accessRules = Self.effective(listener.accessRules)
         sendTimeout = .milliseconds(listener.tcpOptions.sendTimeout.milliseconds)

@@ -119,4 +119,40 @@ import Testing
         #expect(revoked["connected"] as? Bool == false, "a revoked certificate got in over wss: \(revoked)")
         #expect(broker.process.stderr.contains("the client certificate is revoked"), "\(broker.process.stderr)")
     }
+
+    /// A browser: headless Chromium loads a local page whose script speaks MQTT over ws with
+    /// the WebSocket API, written by hand (Clients/browser: nothing fetched from anywhere), and
+    /// receives its own message back; the test reads the result from the DOM.
+    @Test func aBrowserSpeaksMQTTOverWS() throws {
+        let broker = try Self.broker()
+        let (ws, _) = try Self.ports(broker)
+        let pagePort = try Loopback.freePort()
+        let folder = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("browser")
+        let pages = try Subprocess("python3", [folder.appendingPathComponent("serve_page.py").path, "\(pagePort)"]).start()
+        defer { _ = pages.stop() }
+        #expect(Loopback.waitUntilListening(port: pagePort))
+        let dom = try Subprocess(
+            "chromium",
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                "http://127.0.0.1:\(pagePort)/mqtt-over-websocket.html?port=\(ws)",
+            ],
+            workingDirectory: broker.folder.path
+        ).run(timeout: 60)
+        #expect(dom.status == 0, "\(dom)")
+        #expect(dom.stdout.contains("<p id=\"result\">received: hello from the browser "), "\(dom.stdout.prefix(600))")
+    }
+
+    /// The paho interop checks of ServeTests, every client over ws (those that write raw MQTT
+    /// bytes to a TCP socket left out).
+    @Test func pahoFeatureChecksOverWS() throws {
+        let broker = try Self.broker()
+        let (ws, _) = try Self.ports(broker)
+        let features = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("paho_features.py").path
+        let outcome = try Subprocess("python3", [features, "\(ws)", "--websockets"]).run(timeout: 180)
+        let lines = outcome.stdout.split(separator: "\n")
+        for line in lines where line.hasPrefix("FAIL") { Issue.record("\(line)") }
+        #expect(lines.filter { $0.hasPrefix("PASS") }.count >= 31, "\(outcome)")
+        #expect(outcome.status == 0, "\(outcome)")
+    }
 }
