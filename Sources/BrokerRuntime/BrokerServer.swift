@@ -386,14 +386,17 @@ public final class BrokerServer: @unchecked Sendable {
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
             },
-            upgradePipelineHandler: { channel, _ in
+            upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     let (accept, refusal) = handlers.value
                     let pipeline = channel.pipeline.syncOperations
                     pipeline.removeHandler(refusal, promise: nil)
                     try pipeline.addHandler(WebSocketMQTTBridge())
                     try pipeline.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value, admitted: true))
-                    accept.handOver(context: try pipeline.context(handler: accept))
+                    let forwarded = ForwardedClient.from(
+                        head.headers, addressHeader: websocket.proxyAddressHeader, portHeader: websocket.proxyPortHeader,
+                        peer: channel.remoteAddress)
+                    accept.handOver(context: try pipeline.context(handler: accept), forwarded: forwarded)
                 }
             })
         try pipeline.configureHTTPServerPipeline(

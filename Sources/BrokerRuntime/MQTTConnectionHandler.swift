@@ -123,6 +123,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let identity = event as? TLSPeerIdentity { peerIdentity = identity }
         if let proxied = event as? ProxiedConnection { proxiedConnection(proxied) }
+        if let forwarded = event as? ForwardedClient { realPeer(forwarded.address, from: "the proxy's X-Forwarded-For header") }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -132,10 +133,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func proxiedConnection(_ proxied: ProxiedConnection) {
         proxiedSSL = proxied.header.ssl
         guard let address = proxied.address else { return }
+        realPeer(address, from: "the PROXY header")
+    }
+
+    /// The client's real address, learned after accept: the peer from now on, and access_rules
+    /// checked again on it.
+    private func realPeer(_ address: SocketAddress, from source: String) {
         peer = address
         if !listener.accessRules.isEmpty, let rule = listener.accessRules.denying(address.addressBytes) {
             listener.logFailure(
-                "connection refused on \(listener.id) by its access rule \"\(rule)\" (the address the PROXY header gave)", peer: peer)
+                "connection refused on \(listener.id) by its access rule \"\(rule)\" (the address \(source) gave)", peer: peer)
             close(reason: nil)
         }
     }

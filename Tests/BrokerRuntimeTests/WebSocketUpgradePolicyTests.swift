@@ -1,4 +1,5 @@
 import ConfigModel
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -47,5 +48,22 @@ struct WebSocketUpgradePolicyTests {
             Issue.record("a missing origin was not refused with 403")
             return
         }
+    }
+}
+
+/// X-Forwarded-For is believed only from a proxy on loopback or a private network.
+struct ForwardedClientTests {
+    @Test func trustedProxiesOnly() throws {
+        let headers = HTTPHeaders([("X-Forwarded-For", "203.0.113.9, 10.0.0.2"), ("X-Forwarded-Port", "51000")])
+        let local = try SocketAddress(ipAddress: "127.0.0.1", port: 40000)
+        let forwarded = ForwardedClient.from(headers, addressHeader: "x-forwarded-for", portHeader: "x-forwarded-port", peer: local)
+        #expect(forwarded?.address.ipAddress == "203.0.113.9" && forwarded?.address.port == 51000)
+        let stranger = try SocketAddress(ipAddress: "198.51.100.7", port: 40000)
+        #expect(ForwardedClient.from(headers, addressHeader: "x-forwarded-for", portHeader: "x-forwarded-port", peer: stranger) == nil)
+        #expect(ForwardedClient.isTrustedProxy([10, 1, 2, 3]) && ForwardedClient.isTrustedProxy([172, 31, 0, 1]))
+        #expect(ForwardedClient.isTrustedProxy([192, 168, 1, 1]) && !ForwardedClient.isTrustedProxy([172, 32, 0, 1]))
+        #expect(!ForwardedClient.isTrustedProxy([8, 8, 8, 8]))
+        let garbage = HTTPHeaders([("X-Forwarded-For", "not-an-address")])
+        #expect(ForwardedClient.from(garbage, addressHeader: "x-forwarded-for", portHeader: "x-forwarded-port", peer: local) == nil)
     }
 }

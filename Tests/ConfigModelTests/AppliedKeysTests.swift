@@ -76,7 +76,8 @@ import Testing
         "listeners.*.*.websocket.mqtt_piggyback", "listeners.*.*.websocket.max_frame_size",
         "listeners.*.*.websocket.fail_if_no_subprotocol", "listeners.*.*.websocket.supported_subprotocols",
         "listeners.*.*.websocket.check_origin_enable", "listeners.*.*.websocket.allow_origin_absence",
-        "listeners.*.*.websocket.check_origins",
+        "listeners.*.*.websocket.check_origins", "listeners.*.*.websocket.proxy_address_header",
+        "listeners.*.*.websocket.proxy_port_header",
         // LogFormatServeTests.
         "log", "log.console", "log.console.formatter",
         // AdminEndpointServeTests (http), AdminHTTPSServeTests (https with its ssl_options).

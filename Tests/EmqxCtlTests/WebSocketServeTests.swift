@@ -12,13 +12,14 @@ import Testing
         .appendingPathComponent("Clients/websocket_clients.py").path
 
     /// `websocket` is the ws listener's block.
-    static func config(websocket: String = "") -> String {
+    static func config(websocket: String = "", wsExtra: String = "") -> String {
         """
         listeners.tcp.default = marked_for_deletion
         listeners.ssl.default = marked_for_deletion
         listeners.ws.default {
           bind = "127.0.0.1:0"
           websocket { \(websocket) }
+          \(wsExtra)
         }
         listeners.wss.default {
           bind = "127.0.0.1:0"
@@ -71,7 +72,9 @@ import Testing
     @Test func framesAndRefusedUpgrades() throws {
         // paho sends an Origin of its own: the origin check is tried here, not in the flows.
         let broker = try Self.broker(
-            Self.config(websocket: "check_origin_enable = true, allow_origin_absence = true, check_origins = \"https://app.example.com\""))
+            Self.config(
+                websocket: "check_origin_enable = true, allow_origin_absence = true, check_origins = \"https://app.example.com\"",
+                wsExtra: "access_rules = [\"deny 10.9.8.7\", \"allow all\"]"))
         let (ws, _) = try Self.ports(broker)
         let out = try Self.run(broker, ["frames", "\(ws)"])
         #expect(out["upgrade"] as? String == "HTTP/1.1 101 Switching Protocols", "\(out)")
@@ -87,6 +90,10 @@ import Testing
         #expect((out["bad_origin"] as? String)?.hasPrefix("HTTP/1.1 403") == true, "\(out)")
         #expect(out["good_origin"] as? String == "HTTP/1.1 101 Switching Protocols")
         #expect(broker.process.stderr.contains("the origin https://evil.example.com is not in websocket.check_origins"))
+        // X-Forwarded-For from a proxy on loopback: the access rule denies the client it names.
+        #expect(out["forwarded_denied"] as? Int == 8 || out["forwarded_denied"] as? String == "eof", "\(out)")
+        #expect(broker.process.stderr.contains("(the address the proxy's X-Forwarded-For header gave)"), "\(broker.process.stderr)")
+        #expect(broker.process.stderr.contains("peer=10.9.8.7"))
     }
 
     @Test func wssChecksClientCertificatesAgainstACRL() throws {

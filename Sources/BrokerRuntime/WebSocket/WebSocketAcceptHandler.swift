@@ -48,11 +48,13 @@ final class WebSocketAcceptHandler: ChannelInboundHandler {
     }
 
     /// The upgrade is done and the MQTT handler is in place: it counts the connection from
-    /// now on, and hears again what was said of the peer before it came.
-    func handOver(context: ChannelHandlerContext) {
+    /// now on, and hears again what was said of the peer before it came, then who the
+    /// upgrade's proxy headers say the client is.
+    func handOver(context: ChannelHandlerContext, forwarded: ForwardedClient?) {
         handedOver = true
         for event in events { context.fireUserInboundEventTriggered(event) }
         events = []
+        if let forwarded { context.fireUserInboundEventTriggered(forwarded) }
     }
 }
 

@@ -20,6 +20,10 @@ public struct WebSocketConfig: Sendable, Equatable {
     public var checkOriginEnable = false
     public var allowOriginAbsence = true
     public var checkOrigins = ["http://localhost:18083", "http://127.0.0.1:18083"]
+    /// Where a proxy in front puts the client's address and port (lowercased); believed only
+    /// from a proxy on loopback or a private network.
+    public var proxyAddressHeader = "x-forwarded-for"
+    public var proxyPortHeader = "x-forwarded-port"
 
     public init() {}
 
@@ -65,9 +69,8 @@ public struct WebSocketConfig: Sendable, Equatable {
             }
             checkOrigins = list.value
         }
-        reader.notApplied(
-            ["proxy_address_header", "proxy_port_header"], .warning,
-            why: "X-Forwarded-For is not read yet: logs and access_rules see the proxy's address (the PROXY protocol works)")
+        proxyAddressHeader = reader.string("proxy_address_header", default: "x-forwarded-for").lowercased()
+        proxyPortHeader = reader.string("proxy_port_header", default: "x-forwarded-port").lowercased()
         reader.notApplied(["deflate_opts", "validate_utf8"], why: "emqxctl's WebSocket layer has no such knobs")
         reader.finish()
     }

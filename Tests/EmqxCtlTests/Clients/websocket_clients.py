@@ -94,7 +94,7 @@ def flows(ws_port, wss_port):
     return out
 
 
-def upgrade(port, path="/mqtt", protocol="mqtt", origin=None):
+def upgrade(port, path="/mqtt", protocol="mqtt", origin=None, extra=()):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     key = base64.b64encode(os.urandom(16)).decode()
     lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
@@ -103,6 +103,7 @@ def upgrade(port, path="/mqtt", protocol="mqtt", origin=None):
         lines.append(f"Sec-WebSocket-Protocol: {protocol}")
     if origin:
         lines.append(f"Origin: {origin}")
+    lines.extend(extra)
     s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
     head = b""
     while b"\r\n\r\n" not in head:
@@ -168,6 +169,14 @@ def frames(ws_port):
     opcode, payload = read_frame(s)
     out["close_echo"] = [opcode, struct.unpack("!H", payload[:2])[0]]
     out["closed_after"] = s.recv(1) == b""
+    s.close()
+    # A proxy on loopback names the client; the listener's access rules deny that address.
+    s, _ = upgrade(ws_port, extra=["X-Forwarded-For: 10.9.8.7, 127.0.0.1"])
+    s.sendall(frame(0x2, connect))
+    try:
+        out["forwarded_denied"] = read_frame(s)[0]
+    except EOFError:
+        out["forwarded_denied"] = "eof"
     s.close()
     for name, kwargs in (("wrong_path", {"path": "/other"}), ("no_subprotocol", {"protocol": None}),
                          ("bad_origin", {"origin": "https://evil.example.com"}), ("good_origin", {"origin": "https://app.example.com"})):
