@@ -113,7 +113,11 @@ let package = Package(
         ),
         // The load generator behind `emqxctl bench`, on the broker's own codec and TLS.
         .target(
-            name: "MQTTBench", dependencies: ["MQTTCore", "BrokerTLS", "ConfigPreflight", "ConfigModel", nio("NIOCore"), nio("NIOPosix")],
+            name: "MQTTBench",
+            dependencies: [
+                "MQTTCore", "BrokerTLS", "ConfigPreflight", "ConfigModel", nio("NIOCore"), nio("NIOPosix"), nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ],
             swiftSettings: strictSwift),
         // Listeners and connections: puts the layers above on NIO.
         .target(

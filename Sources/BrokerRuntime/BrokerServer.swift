@@ -392,7 +392,9 @@ public final class BrokerServer: @unchecked Sendable {
                     let pipeline = channel.pipeline.syncOperations
                     pipeline.removeHandler(refusal, promise: nil)
                     try pipeline.addHandler(WebSocketMQTTBridge())
-                    try pipeline.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value, admitted: true))
+                    // A server's frame header is at most 10 bytes (RFC 6455 §5.2).
+                    try pipeline.addHandler(
+                        MQTTConnectionHandler(driver: driver.value, listener: state.value, admitted: true, headroom: 10))
                     let forwarded = ForwardedClient.from(
                         head.headers, addressHeader: websocket.proxyAddressHeader, portHeader: websocket.proxyPortHeader,
                         peer: channel.remoteAddress)

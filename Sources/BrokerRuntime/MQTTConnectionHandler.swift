@@ -54,11 +54,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     /// Whether the connection was admitted before this handler came (a WebSocket's, at accept).
     private let admitted: Bool
+    /// Room left in front of each packet written, for a WebSocket frame header to be put
+    /// there (NIOWebSocket's encoder then needs no buffer of its own).
+    private let headroom: Int
 
-    init(driver: BrokerDriver, listener: ListenerState, admitted: Bool = false) {
+    init(driver: BrokerDriver, listener: ListenerState, admitted: Bool = false, headroom: Int = 0) {
         self.driver = driver
         self.listener = listener
         self.admitted = admitted
+        self.headroom = headroom
         self.inbound = MQTTInboundStream(
             parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: driver.broker.config.maxPacketSize)))
     }
@@ -384,7 +388,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
 
     func send(_ packet: MQTTPacket) {
         guard !closed, let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        var buffer = context.channel.allocator.buffer(capacity: 64 + headroom)
+        if headroom > 0 {
+            buffer.moveWriterIndex(forwardBy: headroom)
+            buffer.moveReaderIndex(forwardBy: headroom)
+        }
         MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
         listener.bytesSent &+= buffer.readableBytes
         context.write(wrapOutboundOut(buffer), promise: nil)

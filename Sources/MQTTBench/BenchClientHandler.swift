@@ -29,7 +29,18 @@ final class BenchClientHandler: ChannelInboundHandler {
         self.padding = [UInt8](repeating: 0x61, count: max(0, state.options.payloadSize - 8))
     }
 
+    /// Added after a WebSocket upgrade, to a connection that is already active.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard self.context == nil else { return }
         self.context = context
         state.channels.append(context.channel)
         let mode = state.options.mode.rawValue

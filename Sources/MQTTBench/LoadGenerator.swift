@@ -33,6 +33,8 @@ public struct BenchOptions: Sendable {
     public var version = ProtocolVersion.v5
     /// MQTT over TLS with these settings; nil is plain TCP.
     public var tls: TLSClientOptions?
+    /// MQTT over WebSocket at this path (`--ws`), nil for plain MQTT.
+    public var websocketPath: String?
     /// Sent in every CONNECT, for brokers that authenticate.
     public var username: String?
     public var password: [UInt8]?
@@ -103,7 +105,14 @@ public enum LoadGenerator {
                                 context: tls, role: .client, handshakeTimeout: .seconds(15), serverName: serverName)
                             try channel.pipeline.syncOperations.addHandler(handler)
                         }
-                        try channel.pipeline.syncOperations.addHandler(BenchClientHandler(index: index, state: state.value))
+                        let client = BenchClientHandler(index: index, state: state.value)
+                        guard let path = options.websocketPath else {
+                            return try channel.pipeline.syncOperations.addHandler(client)
+                        }
+                        let bound = NIOLoopBound(client, eventLoop: channel.eventLoop)
+                        try WebSocketClient.configure(channel, host: options.host, path: path) { channel in
+                            try channel.pipeline.syncOperations.addHandler(bound.value)
+                        }
                     }
                 }
                 .connect(host: options.host, port: options.port)

@@ -25,6 +25,31 @@ import Testing
         #expect(received.stdout.contains("latency p50"), "\(received)")
     }
 
+    /// `--ws`: the same counts over a ws listener, through NIOWebSocket's client upgrade.
+    @Test func pubAndSubOverWebSocket() throws {
+        let broker = try ServeHarness(
+            config: """
+                listeners.tcp.default = marked_for_deletion
+                listeners.ssl.default = marked_for_deletion
+                listeners.ws.default.bind = "127.0.0.1:0"
+                authorization { no_match = allow, sources = [] }
+                """)
+        let port = "\(broker.port)"
+        let subscriber = try Subprocess(
+            Emqxctl.binary, ["bench", "sub", "--port", port, "--ws", "--qos", "1", "--topic", "ws/%i", "--duration", "4"]
+        ).start()
+        usleep(700_000)
+        let publisher = try Emqxctl.run(
+            ["bench", "pub", "--port", port, "--ws", "--qos", "1", "--topic", "ws/%i", "--duration", "2", "--rate", "300"])
+        #expect(publisher.status == 0, "\(publisher)")
+        let deadline = Date().addingTimeInterval(15)
+        while subscriber.isRunning && Date() < deadline { usleep(20_000) }
+        let received = subscriber.stop()
+        let sent = Self.number(before: " sent", in: publisher.stdout) ?? -1
+        #expect(sent > 300, "\(publisher)")
+        #expect(Self.number(before: " received", in: received.stdout) == sent, "\(received)")
+    }
+
     /// The number just before `marker` ("1840 sent" → 1840).
     static func number(before marker: String, in text: String) -> Int? {
         guard let range = text.range(of: marker) else { return nil }

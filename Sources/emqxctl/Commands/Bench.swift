@@ -50,6 +50,12 @@ struct BenchCommonOptions: ParsableArguments {
     @Option(help: "MQTT version: 3 (3.1.1) or 5.")
     var mqttVersion = 5
 
+    @Flag(help: "MQTT over WebSocket (ws, or wss with the TLS options), at --ws-path.")
+    var ws = false
+
+    @Option(help: ArgumentHelp("The WebSocket path, with --ws.", valueName: "path"))
+    var wsPath = "/mqtt"
+
     @OptionGroup(title: "TLS") var tls: BenchTLSOptions
 
     @Option(help: "The user name every CONNECT carries.")
@@ -70,6 +76,7 @@ struct BenchCommonOptions: ParsableArguments {
         options.duration = duration
         options.version = mqttVersion == 5 ? .v5 : .v3_1_1
         options.tls = try tls.options(host: host)
+        options.websocketPath = ws ? wsPath : nil
         options.username = username
         if let passwordEnv {
             guard let password = ProcessInfo.processInfo.environment[passwordEnv] else {
