@@ -64,14 +64,15 @@ def stalled_subscriber(port, pid):
     if grown > 24:
         return f"the broker grew by {grown:.0f} MB for one stalled subscriber ({sent // 1024} MB published in {elapsed:.1f} s)"
     # Once both have gone, the memory goes back: the heap trimmer looks every 2 s and trims
-    # once activity has settled. Bounded wait: 12 s.
-    deadline = time.time() + 12
+    # once activity has settled. Bounded wait: 20 s, the trimmer's tail window (on a loaded
+    # machine, with the whole test suite running beside it, 12 s was once too little).
+    deadline = time.time() + 20
     kept = (rss_kb(pid) - before) / 1024
     while kept > 4 and time.time() < deadline:
         time.sleep(0.5)
         kept = (rss_kb(pid) - before) / 1024
     if kept > 4:
-        return f"{kept:.1f} MB still held 12 s after the clients left (peak {grown:.1f} MB)"
+        return f"{kept:.1f} MB still held 20 s after the clients left (peak {grown:.1f} MB)"
 
 
 def slowloris(port):
