@@ -55,7 +55,7 @@ extension StatusReport {
     }
 
     /// `2026-12-01`.
-    static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         return formatter.string(from: date)

@@ -73,7 +73,7 @@ import Testing
         "authorization.sources.*.max_rules",
         // WebSocketServeTests: ws and wss, the upgrade's path, subprotocols and origins.
         "listeners.ws", "listeners.wss", "listeners.*.*.websocket", "listeners.*.*.websocket.mqtt_path",
-        "listeners.*.*.websocket.mqtt_piggyback", "listeners.*.*.websocket.max_frame_size",
+        "listeners.*.*.websocket.max_frame_size",
         "listeners.*.*.websocket.fail_if_no_subprotocol", "listeners.*.*.websocket.supported_subprotocols",
         "listeners.*.*.websocket.check_origin_enable", "listeners.*.*.websocket.allow_origin_absence",
         "listeners.*.*.websocket.check_origins", "listeners.*.*.websocket.proxy_address_header",

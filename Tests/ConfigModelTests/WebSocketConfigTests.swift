@@ -33,14 +33,14 @@ struct WebSocketConfigTests {
             }
             """)
         let websocket = try #require(result.config?.listener("wss:default")?.websocket)
-        #expect(websocket.mqttPath == "/ws" && websocket.mqttPiggyback == .single)
+        #expect(websocket.mqttPath == "/ws")
         #expect(websocket.maxFrameSize == 65536 && !websocket.failIfNoSubprotocol)
         #expect(websocket.supportedSubprotocols == ["mqtt", "mqtt-v5"])
         #expect(websocket.checkOrigins == ["https://app.example.com", "http://localhost:8080"])
         #expect(websocket.proxyAddressHeader == "x-real-ip")
-        // What serve does not apply yet is said: a note for compress and idle_timeout.
+        // What serve does not apply is said: a note for mqtt_piggyback, compress and idle_timeout.
         let said = result.diagnostics.filter { $0.keyPath?.contains("websocket") == true }
-        #expect(said.filter { $0.severity == .note }.count == 2, "\(said)")
+        #expect(said.filter { $0.severity == .note }.count == 3, "\(said)")
         #expect(!said.contains { $0.severity != .note })
     }
 

@@ -2,16 +2,8 @@ import Foundation
 
 /// A ws or wss listener's `websocket { … }`, with EMQX 5.8's defaults.
 public struct WebSocketConfig: Sendable, Equatable {
-    public enum Piggyback: String, Sendable, CaseIterable {
-        /// Several MQTT packets may share one frame (EMQX's default).
-        case multiple
-        /// One packet a frame.
-        case single
-    }
-
     /// The HTTP path the upgrade must ask for.
     public var mqttPath = "/mqtt"
-    public var mqttPiggyback = Piggyback.multiple
     /// The largest frame accepted, nil for no limit (EMQX's `infinity`).
     public var maxFrameSize: Int?
     /// An upgrade without a Sec-WebSocket-Protocol EMQX supports is refused.
@@ -37,7 +29,11 @@ public struct WebSocketConfig: Sendable, Equatable {
                     hint: "write a path that starts with / (EMQX's default is /mqtt)")
             }
         }
-        mqttPiggyback = reader.choice("mqtt_piggyback", default: .multiple)
+        reader.notApplied(
+            ["mqtt_piggyback"],
+            why:
+                "the broker sends each packet in a frame of its own, which clients of either setting read; it reads several packets to a frame either way"
+        )
         reader.notApplied(["compress"], why: "permessage-deflate is not offered yet: frames go uncompressed")
         reader.notApplied(
             ["idle_timeout"], why: "the upgrade and then CONNECT must come within mqtt.idle_timeout of accept, as on tcp and ssl")

@@ -70,9 +70,5 @@ enum StatusText {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func day(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
-    }
+    private static func day(_ date: Date) -> String { StatusReport.day(date) }
 }
