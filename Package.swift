@@ -44,6 +44,9 @@ let package = Package(
         // Metrics: the server ecosystem's API, exported in Prometheus's text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // permessage-deflate on ws and wss: zlib's streams over ByteBuffers, by hummingbird's
+        // author (the same package its WebSocket compression uses); keeps zlib's C out of ours.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // MARK: C, fenced into three places (CertTools, Stores/SQLite, BrokerRuntime/TLS).
@@ -125,7 +128,7 @@ let package = Package(
             dependencies: [
                 "MQTTCore", "BrokerCore", "BrokerTLS", "Authentication", "Revocation", "ConfigPreflight", "ConfigModel", "CertTools",
                 "Stores", "ProxyProtocol", nio("NIOCore"), nio("NIOPosix"), nio("NIOConcurrencyHelpers"), nio("NIOHTTP1"),
-                nio("NIOWebSocket"), log,
+                nio("NIOWebSocket"), log, .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -361,46 +361,30 @@ public final class BrokerServer: @unchecked Sendable {
     }
 
     /// A ws or wss connection's layers above TLS: admission at accept, then HTTP until the
-    /// upgrade (NIOHTTP1's server pipeline with NIOWebSocket's upgrader), then frames to
-    /// bytes and the MQTT handler that tcp and ssl have.
+    /// upgrade (NIOHTTP1's server pipeline with our upgrader), then WebSocket frames to bytes
+    /// and the MQTT handler that tcp and ssl have.
     private static func addWebSocket(
         _ websocket: WebSocketConfig, to channel: any Channel, state: NIOLoopBound<ListenerState>, driver: NIOLoopBound<BrokerDriver>,
         deadline: TimeAmount
     ) throws {
         let pipeline = channel.pipeline.syncOperations
-        let policy = WebSocketUpgradePolicy(config: websocket)
         let accept = WebSocketAcceptHandler(listener: state.value, deadline: deadline)
-        let refusal = WebSocketRefusalHandler(policy: policy, listener: state.value)
+        let refusal = WebSocketRefusalHandler(policy: WebSocketUpgradePolicy(config: websocket), listener: state.value)
         try pipeline.addHandler(accept)
-        let handlers = NIOLoopBound((accept: accept, refusal: refusal), eventLoop: channel.eventLoop)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: min(websocket.maxFrameSize ?? Int(UInt32.max), Int(UInt32.max)),
-            shouldUpgrade: { channel, head in
-                switch policy.decide(uri: head.uri, headers: head.headers) {
-                case .upgrade(let subprotocol):
-                    var headers = HTTPHeaders()
-                    if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
-                    return channel.eventLoop.makeSucceededFuture(headers)
-                case .refuse:
-                    // The refusal handler answers with the status and why.
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-            },
-            upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    let (accept, refusal) = handlers.value
-                    let pipeline = channel.pipeline.syncOperations
-                    pipeline.removeHandler(refusal, promise: nil)
-                    try pipeline.addHandler(WebSocketMQTTBridge())
-                    // A server's frame header is at most 10 bytes (RFC 6455 §5.2).
-                    try pipeline.addHandler(
-                        MQTTConnectionHandler(driver: driver.value, listener: state.value, admitted: true, headroom: 10))
-                    let forwarded = ForwardedClient.from(
-                        head.headers, addressHeader: websocket.proxyAddressHeader, portHeader: websocket.proxyPortHeader,
-                        peer: channel.remoteAddress)
-                    accept.handOver(context: try pipeline.context(handler: accept), forwarded: forwarded)
-                }
-            })
+        let acceptBound = NIOLoopBound(accept, eventLoop: channel.eventLoop)
+        let upgrader = MQTTWebSocketUpgrader(
+            config: websocket, listener: state, refusal: NIOLoopBound(refusal, eventLoop: channel.eventLoop)
+        ) {
+            pipeline, head in
+            // The framing handler leaves room for a frame header in front of each packet.
+            try pipeline.addHandler(
+                MQTTConnectionHandler(
+                    driver: driver.value, listener: state.value, admitted: true, headroom: WebSocketFrameHeader.maximumLength))
+            let forwarded = ForwardedClient.from(
+                head.headers, addressHeader: websocket.proxyAddressHeader, portHeader: websocket.proxyPortHeader,
+                peer: channel.remoteAddress)
+            acceptBound.value.handOver(context: try pipeline.context(handler: acceptBound.value), forwarded: forwarded)
+        }
         try pipeline.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }), withErrorHandling: true)
         try pipeline.addHandler(refusal)

@@ -42,6 +42,11 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ciphertext written but not flushed: flushed once per read burst, in
     /// channelReadComplete, so a handshake flight and what follows it share a syscall.
     private var unflushed = false
+    /// Plaintext written since the last flush, sealed into records at the flush: a WebSocket
+    /// frame's header and payload, or a burst of packets to one client, cost one record each
+    /// flush, not one a write. One write is kept as it came; a second is copied after it.
+    private var unsealed: ByteBuffer?
+    private var unsealedPromise: EventLoopPromise<Void>?
 
     /// `serverName` (clients only) is sent as SNI and checked against the server's certificate.
     package init(
@@ -149,10 +154,30 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let plaintext = unwrapOutboundIn(data)
         switch state {
         case .handshaking, .awaitingRevocation: heldWrites.append((plaintext, promise))
-        case .active: encrypt(plaintext, promise: promise, context: context)
+        case .active: hold(plaintext, promise: promise)
         case .outputClosed: promise?.fail(ChannelError.outputClosed)
         case .closed: promise?.fail(ChannelError.ioOnClosedChannel)
         }
+    }
+
+    package func flush(context: ChannelHandlerContext) {
+        if case .active = state { seal(context) }
+        context.flush()
+    }
+
+    private func hold(_ plaintext: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        unsealed.setOrWriteImmutableBuffer(plaintext)
+        guard let promise else { return }
+        if let first = unsealedPromise { first.futureResult.cascade(to: promise) } else { unsealedPromise = promise }
+    }
+
+    /// What was written since the last flush, encrypted in one go.
+    private func seal(_ context: ChannelHandlerContext) {
+        guard let plaintext = unsealed else { return }
+        let promise = unsealedPromise
+        unsealed = nil
+        unsealedPromise = nil
+        encrypt(plaintext, promise: promise, context: context)
     }
 
     /// `.all` sends close_notify (once the session is up) and closes; `.output` sends
@@ -175,6 +200,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func sendCloseNotify(_ context: ChannelHandlerContext) {
+        seal(context)
         connection.shutdown()
         flushCiphertext(context)
         context.flush()
@@ -184,6 +210,10 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let held = heldWrites
         heldWrites.removeAll()
         for (_, promise) in held { promise?.fail(ChannelError.ioOnClosedChannel) }
+        unsealed = nil
+        let promise = unsealedPromise
+        unsealedPromise = nil
+        promise?.fail(ChannelError.ioOnClosedChannel)
     }
 
     /// One step of the handshake with what has arrived; on completion the held writes go out.

@@ -58,6 +58,11 @@ final class BenchClientHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inbound.append(unwrapInboundIn(data))
         while let packet = try? inbound.next() { handle(packet, context: context) }
+    }
+
+    /// One flush a read burst, not one a read: over WebSocket each frame is a read, and a
+    /// flush each would send each PUBACK in a record and segment of its own.
+    func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
     }
 

@@ -71,13 +71,18 @@ import Testing
         "authorization.cache.enable", "authorization.cache.max_size", "authorization.cache.ttl", "authorization.cache.excludes",
         "authorization.sources", "authorization.sources.*.enable", "authorization.sources.*.type", "authorization.sources.*.path",
         "authorization.sources.*.max_rules",
-        // WebSocketServeTests: ws and wss, the upgrade's path, subprotocols and origins.
+        // WebSocketServeTests: ws and wss, the upgrade's path, subprotocols and origins,
+        // permessage-deflate (websockets and Chromium) and the idle timeout.
         "listeners.ws", "listeners.wss", "listeners.*.*.websocket", "listeners.*.*.websocket.mqtt_path",
         "listeners.*.*.websocket.max_frame_size",
         "listeners.*.*.websocket.fail_if_no_subprotocol", "listeners.*.*.websocket.supported_subprotocols",
         "listeners.*.*.websocket.check_origin_enable", "listeners.*.*.websocket.allow_origin_absence",
         "listeners.*.*.websocket.check_origins", "listeners.*.*.websocket.proxy_address_header",
-        "listeners.*.*.websocket.proxy_port_header",
+        "listeners.*.*.websocket.proxy_port_header", "listeners.*.*.websocket.compress", "listeners.*.*.websocket.idle_timeout",
+        "listeners.*.*.websocket.deflate_opts", "listeners.*.*.websocket.deflate_opts.level",
+        "listeners.*.*.websocket.deflate_opts.mem_level", "listeners.*.*.websocket.deflate_opts.strategy",
+        "listeners.*.*.websocket.deflate_opts.server_context_takeover", "listeners.*.*.websocket.deflate_opts.client_context_takeover",
+        "listeners.*.*.websocket.deflate_opts.server_max_window_bits", "listeners.*.*.websocket.deflate_opts.client_max_window_bits",
         // LogFormatServeTests.
         "log", "log.console", "log.console.formatter",
         // AdminEndpointServeTests (http), AdminHTTPSServeTests (https with its ssl_options).

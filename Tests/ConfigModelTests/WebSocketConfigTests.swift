@@ -38,10 +38,57 @@ struct WebSocketConfigTests {
         #expect(websocket.supportedSubprotocols == ["mqtt", "mqtt-v5"])
         #expect(websocket.checkOrigins == ["https://app.example.com", "http://localhost:8080"])
         #expect(websocket.proxyAddressHeader == "x-real-ip")
-        // What serve does not apply is said: a note for mqtt_piggyback, compress and idle_timeout.
+        #expect(websocket.compress && websocket.idleTimeout == .seconds(30))
+        // What serve does not apply is said: a note for mqtt_piggyback.
         let said = result.diagnostics.filter { $0.keyPath?.contains("websocket") == true }
-        #expect(said.filter { $0.severity == .note }.count == 3, "\(said)")
+        #expect(said.filter { $0.severity == .note }.map(\.keyPath) == ["listeners.wss.default.websocket.mqtt_piggyback"], "\(said)")
         #expect(!said.contains { $0.severity != .note })
+    }
+
+    @Test func compressionAndIdleTimeout() throws {
+        let result = load(
+            """
+            listeners.ws.default.websocket {
+              compress = true, idle_timeout = infinity
+              deflate_opts {
+                level = best_speed, mem_level = 4, strategy = huffman_only
+                server_context_takeover = no_takeover, client_context_takeover = no_takeover
+                server_max_window_bits = 10, client_max_window_bits = 11
+              }
+            }
+            """)
+        let websocket = try #require(result.config?.listener("ws:default")?.websocket)
+        #expect(websocket.idleTimeout == nil)
+        var expected = DeflateOptions()
+        expected.level = .best_speed
+        expected.memLevel = 4
+        expected.strategy = .huffman_only
+        expected.serverContextTakeover = false
+        expected.clientContextTakeover = false
+        expected.serverMaxWindowBits = 10
+        expected.clientMaxWindowBits = 11
+        #expect(websocket.deflate == expected)
+        #expect(!result.diagnostics.contains { $0.keyPath?.contains("websocket") == true }, "\(result.diagnostics)")
+        #expect(DeflateOptions().level.zlibLevel == -1 && DeflateOptions().memLevel == 8 && DeflateOptions().serverMaxWindowBits == 15)
+
+        let wrong = load(
+            """
+            listeners.ws.default.websocket {
+              idle_timeout = 0s
+              deflate_opts { level = fastest, mem_level = 10, server_context_takeover = yes, server_max_window_bits = 8 }
+            }
+            """)
+        let errors = wrong.diagnostics.filter { $0.severity == .error }.compactMap(\.keyPath)
+        #expect(
+            Set(errors) == [
+                "listeners.ws.default.websocket.idle_timeout", "listeners.ws.default.websocket.deflate_opts.level",
+                "listeners.ws.default.websocket.deflate_opts.mem_level",
+                "listeners.ws.default.websocket.deflate_opts.server_context_takeover",
+            ], "\(wrong.diagnostics)")
+        let notes = wrong.diagnostics.filter { $0.severity == .note }.map(\.message)
+        #expect(notes.contains { $0.contains("8-bit window") }, "\(notes)")
+        #expect(notes.contains { $0.contains("no effect while compress is false") }, "\(notes)")
+        #expect(wrong.config?.listener("ws:default")?.websocket?.deflate.serverMaxWindowBits == 9)
     }
 
     @Test func refusesWhatCannotWork() throws {

@@ -6,7 +6,9 @@ import Testing
 /// transport="websockets" in 3.1.1 and 5.0 (QoS 0/1/2, a packet over many frames, retained,
 /// will), a raw socket for frames paho does not send (text, ping, close), refused upgrades
 /// (path, subprotocol, origin), and wss with a client certificate checked against a CRL,
-/// which neither EMQX nor mosquitto does on websockets (Clients/websocket_clients.py).
+/// which neither EMQX nor mosquitto does on websockets, TLS-PSK through openssl s_client,
+/// permessage-deflate with the websockets library and Chromium, and the idle timeout
+/// (Clients/websocket_clients.py).
 @Suite(.serialized) struct WebSocketServeTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Clients/websocket_clients.py").path
@@ -131,7 +133,8 @@ import Testing
     /// the WebSocket API, written by hand (Clients/browser: nothing fetched from anywhere), and
     /// receives its own message back; the test reads the result from the DOM.
     @Test func aBrowserSpeaksMQTTOverWS() throws {
-        let broker = try Self.broker()
+        // With compress: Chromium offers permessage-deflate, and both ways are compressed.
+        let broker = try Self.broker(Self.config(websocket: "compress = true"))
         let (ws, _) = try Self.ports(broker)
         let pagePort = try Loopback.freePort()
         let folder = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("browser")
@@ -148,6 +151,84 @@ import Testing
         ).run(timeout: 60)
         #expect(dom.status == 0, "\(dom)")
         #expect(dom.stdout.contains("<p id=\"result\">received: hello from the browser "), "\(dom.stdout.prefix(600))")
+        #expect(dom.stdout.contains("<p id=\"extensions\">extensions: permessage-deflate"), "\(dom.stdout.prefix(600))")
+    }
+
+    /// permessage-deflate (RFC 7692) with the websockets library: what it offers by default
+    /// and with fresh contexts and a small window asked for, a 500 kB payload and small ones
+    /// echoed; then a deflate bomb (a PUBLISH claiming 64 MB in one small frame) is closed
+    /// on, a chunk in, not inflated whole. Without compress, the offer is not taken up.
+    @Test func permessageDeflateWithTheWebsocketsLibrary() throws {
+        let broker = try Self.broker(Self.config(websocket: "compress = true"))
+        let (ws, _) = try Self.ports(broker)
+        let out = try Self.run(broker, ["deflate", "\(ws)"])
+        let plain = out["default"] as? [String: Any]
+        let asked = out["asked"] as? [String: Any]
+        #expect(plain?["agreed"] as? String == "permessage-deflate", "\(out)")
+        #expect(plain?["echoed"] as? Bool == true, "\(out)")
+        #expect(
+            asked?["agreed"] as? String
+                == "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10", "\(out)")
+        #expect(asked?["echoed"] as? Bool == true, "\(out)")
+        #expect(out["raw_agreed"] as? Bool == true && out["bomb_closed"] as? Bool == true, "\(out)")
+        #expect((out["bomb_frame_bytes"] as? Int ?? .max) < 200_000, "\(out)")
+        #expect(broker.process.isRunning)
+
+        let uncompressed = try Self.broker()
+        let (plainPort, _) = try Self.ports(uncompressed)
+        let declined = try Self.run(uncompressed, ["deflate", "\(plainPort)"])
+        #expect((declined["default"] as? [String: Any])?["agreed"] is NSNull, "\(declined)")
+        #expect((declined["default"] as? [String: Any])?["echoed"] as? Bool == true, "\(declined)")
+    }
+
+    /// websocket.idle_timeout: a connection that sends nothing (keep-alive 0, so no MQTT
+    /// timer) is closed with 1000 once it has passed.
+    @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() throws {
+        let broker = try Self.broker(Self.config(websocket: "idle_timeout = 2s"))
+        let (ws, _) = try Self.ports(broker)
+        let out = try Self.run(broker, ["idle", "\(ws)", "10"])
+        let after = out["closed_after"] as? Double ?? 0
+        #expect(after >= 1.5 && after < 5, "\(out)")
+        #expect(out["opcode"] as? Int == 8 && out["code"] as? Int == 1000, "\(out)")
+        #expect(broker.process.stderr.contains("nothing received within websocket.idle_timeout"), "\(broker.process.stderr)")
+    }
+
+    /// wss with TLS-PSK: openssl s_client -psk carries the upgrade and MQTT frames on TLS 1.2
+    /// and 1.3, and bench --ws measures over it.
+    @Test func pskOverWSS() throws {
+        let config = """
+            psk_authentication { enable = true, init_file = "etc/init.psk", secret_encoding = raw }
+            listeners.tcp.default = marked_for_deletion
+            listeners.ssl.default = marked_for_deletion
+            listeners.wss.default {
+              bind = "127.0.0.1:0"
+              ssl_options {
+                certfile = "etc/certs/cert.pem", keyfile = "etc/certs/key.pem", cacertfile = "etc/certs/cacert.pem"
+                versions = ["tlsv1.3", "tlsv1.2"]
+                ciphers = "TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,PSK-AES256-GCM-SHA384,PSK-AES128-GCM-SHA256"
+              }
+            }
+            authorization { no_match = allow, sources = [] }
+            """
+        let broker = try Self.broker(config) { folder in try folder.write("etc/init.psk", "device-1:secret-one\n") }
+        let wss = try #require(try broker.ports(of: ["wss:default"])["wss:default"])
+        let key = TLSPSKServeTests.rawSecretHex
+        let out = try Self.run(broker, ["psk", "\(wss)", "device-1", key])
+        for version in ["-tls1_2", "-tls1_3"] {
+            let run = out[version] as? [String: Any]
+            #expect(run?["upgrade"] as? String == "HTTP/1.1 101 Switching Protocols", "\(out)")
+            #expect(run?["connack"] as? String == "20020000", "\(out)")
+            #expect(run?["echoed"] as? Bool == true, "\(out)")
+        }
+        let wrong = try Self.run(broker, ["psk", "\(wss)", "device-1", "00ff00ff"])
+        #expect((wrong["-tls1_2"] as? [String: Any])?["connack"] is NSNull, "\(wrong)")
+        let bench = try Emqxctl.run(
+            [
+                "bench", "pub", "--ws", "--port", "\(wss)", "--qos", "1", "--rate", "200", "--duration", "1", "--psk-identity", "device-1",
+                "--psk", key,
+            ],
+            in: broker.folder.path, timeout: 30)
+        #expect(bench.status == 0 && (BenchTests.number(before: " sent", in: bench.stdout) ?? 0) > 50, "\(bench)")
     }
 
     /// The paho interop checks of ServeTests, every client over ws (those that write raw MQTT

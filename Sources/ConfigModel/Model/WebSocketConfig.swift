@@ -16,6 +16,11 @@ public struct WebSocketConfig: Sendable, Equatable {
     /// from a proxy on loopback or a private network.
     public var proxyAddressHeader = "x-forwarded-for"
     public var proxyPortHeader = "x-forwarded-port"
+    /// Offer permessage-deflate (RFC 7692) to clients that ask for it, as `deflate` says.
+    public var compress = false
+    public var deflate = DeflateOptions()
+    /// A connection that sends nothing for this long is closed; nil for never (`infinity`).
+    public var idleTimeout: ConfigDuration? = .seconds(7200)
 
     public init() {}
 
@@ -34,9 +39,17 @@ public struct WebSocketConfig: Sendable, Equatable {
             why:
                 "the broker sends each packet in a frame of its own, which clients of either setting read; it reads several packets to a frame either way"
         )
-        reader.notApplied(["compress"], why: "permessage-deflate is not offered yet: frames go uncompressed")
-        reader.notApplied(
-            ["idle_timeout"], why: "the upgrade and then CONNECT must come within mqtt.idle_timeout of accept, as on tcp and ssl")
+        compress = reader.bool("compress", default: false)
+        if let value = reader.value("idle_timeout"), value.scalarText == "infinity" {
+            idleTimeout = nil
+        } else {
+            idleTimeout = reader.duration("idle_timeout", default: .seconds(7200))
+            if idleTimeout == ConfigDuration(milliseconds: 0), let value = reader.value("idle_timeout") {
+                reader.sink.report(
+                    .invalidValue, .error, value.location, reader.path("idle_timeout"), "an idle_timeout of 0 closes every connection",
+                    hint: "write a duration (EMQX's default is 7200s), or infinity")
+            }
+        }
         if let value = reader.value("max_frame_size") {
             if value.scalarText != "infinity" {
                 maxFrameSize = reader.byteSize("max_frame_size", default: nil)
@@ -67,7 +80,14 @@ public struct WebSocketConfig: Sendable, Equatable {
         }
         proxyAddressHeader = reader.string("proxy_address_header", default: "x-forwarded-for").lowercased()
         proxyPortHeader = reader.string("proxy_port_header", default: "x-forwarded-port").lowercased()
-        reader.notApplied(["deflate_opts", "validate_utf8"], why: "emqxctl's WebSocket layer has no such knobs")
+        var deflateReader = reader.object("deflate_opts")
+        deflate = DeflateOptions(&deflateReader)
+        if !compress, reader.value("deflate_opts") != nil, let location = reader.keyLocation("deflate_opts") {
+            reader.sink.report(
+                .noEffect, .note, location, reader.path("deflate_opts"), "deflate_opts has no effect while compress is false")
+        }
+        reader.notApplied(
+            ["validate_utf8"], why: "text frames are refused (close code 1003), so there is no text to validate; MQTT is binary")
         reader.finish()
     }
 

@@ -6,6 +6,11 @@ usage: websocket_clients.py flows WS_PORT WSS_PORT   paho over ws and wss, 3.1.1
                                                      QoS 0/1/2, retained, will
        websocket_clients.py frames WS_PORT           raw frames
        websocket_clients.py mtls WSS_PORT CERT KEY   one paho connection with a client cert
+       websocket_clients.py deflate WS_PORT          permessage-deflate with the websockets
+                                                     library (RFC 7692), and a deflate bomb
+       websocket_clients.py idle WS_PORT SECONDS     how long a silent connection lives
+       websocket_clients.py psk WSS_PORT ID HEXKEY   MQTT over wss with TLS-PSK, through
+                                                     openssl s_client -psk (TLS 1.2 and 1.3)
 """
 import base64
 import json
@@ -15,6 +20,8 @@ import ssl
 import struct
 import sys
 import time
+
+import zlib
 
 import paho.mqtt.client as mqtt
 
@@ -200,10 +207,177 @@ def mtls(wss_port, cert, key):
     return {"connected": results == [0], "codes": results}
 
 
+def mqtt_packet(kind, body):
+    length = b""
+    n = len(body)
+    while True:
+        byte, n = n % 128, n // 128
+        length += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return bytes([kind]) + length + body
+
+
+def utf8(text):
+    return struct.pack("!H", len(text)) + text.encode()
+
+
+def deflate_session(port, name, **options):
+    """One MQTT 3.1.1 session over the websockets library with compression: subscribe to a
+    topic, publish a large compressible payload and small ones to it, read them back."""
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+    from websockets.sync.client import connect
+
+    out = {}
+    extensions = [ClientPerMessageDeflateFactory(**options)]
+    with connect(f"ws://127.0.0.1:{port}/mqtt", subprotocols=["mqtt"], extensions=extensions,
+                 compression=None, open_timeout=5, max_size=None) as ws:
+        out["agreed"] = ws.response.headers.get("Sec-WebSocket-Extensions")
+        ws.send(mqtt_packet(0x10, utf8("MQTT") + bytes([4, 2, 0, 60]) + utf8(name)))
+        out["connack"] = ws.recv(timeout=5).hex()
+        ws.send(mqtt_packet(0x82, b"\x00\x01" + utf8(f"deflate/{name}") + b"\x00"))
+        out["suback"] = ws.recv(timeout=5).hex()
+        big = (b"temperature=21.5;humidity=40;" * 20_000)[:500_000]
+        payloads = [big] + [f"small {i}".encode() for i in range(20)]
+        for payload in payloads:
+            ws.send(mqtt_packet(0x30, utf8(f"deflate/{name}") + payload))
+        got = []
+        stream = b""
+        deadline = time.time() + 10
+        while len(got) < len(payloads) and time.time() < deadline:
+            stream += ws.recv(timeout=5)
+            while len(stream) >= 2:
+                n, multiplier, index = 0, 1, 1
+                while True:
+                    byte = stream[index]
+                    n += (byte & 0x7F) * multiplier
+                    multiplier *= 128
+                    index += 1
+                    if not byte & 0x80 or index >= len(stream):
+                        break
+                if len(stream) < index + n:
+                    break
+                body = stream[index:index + n]
+                stream = stream[index + n:]
+                topic_length = struct.unpack("!H", body[:2])[0]
+                got.append(body[2 + topic_length:])
+        out["echoed"] = got == payloads
+        out["received"] = len(got)
+    return out
+
+
+def deflate(ws_port):
+    out = {"default": deflate_session(ws_port, "plain")}
+    # The client asks for fresh contexts both ways and small windows; the broker must honour
+    # server_no_context_takeover and server_max_window_bits, and may say client_max_window_bits.
+    out["asked"] = deflate_session(ws_port, "asked", server_no_context_takeover=True, client_no_context_takeover=True,
+                                   server_max_window_bits=10, client_max_window_bits=True)
+    # A deflate bomb: a PUBLISH claiming 64 MB, deflated into one small frame.
+    s, head = upgrade(ws_port, extra=["Sec-WebSocket-Extensions: permessage-deflate"])
+    out["raw_agreed"] = "permessage-deflate" in head
+    connect = mqtt_packet(0x10, utf8("MQTT") + bytes([4, 2, 0, 60]) + utf8("bomb"))
+    s.sendall(frame(0x2, connect))
+    out["bomb_connack"] = read_frame(s)[1] != b""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = mqtt_packet(0x30, utf8("bomb") + bytes(64 * 1024 * 1024))
+    deflated = compressor.compress(bomb) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    out["bomb_frame_bytes"] = len(deflated)
+    mask = os.urandom(4)
+    n = len(deflated) - 4
+    header = bytes([0x80 | 0x40 | 0x2]) + (bytes([0x80 | 126]) + struct.pack("!H", n) if n < 65536 else bytes([0x80 | 127]) + struct.pack("!Q", n))
+    s.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(deflated[:-4])))
+    try:
+        s.settimeout(10)
+        data = s.recv(4096)
+        while data and s.recv(4096):
+            pass
+        out["bomb_closed"] = True
+    except (ConnectionResetError, EOFError):
+        out["bomb_closed"] = True
+    except socket.timeout:
+        out["bomb_closed"] = False
+    s.close()
+    return out
+
+
+def idle(ws_port, seconds):
+    """Connects, sends CONNECT with keep-alive 0 (no MQTT timer), then nothing: how long until
+    the broker closes, and the close frame's code."""
+    s, _ = upgrade(ws_port)
+    s.sendall(frame(0x2, mqtt_packet(0x10, utf8("MQTT") + bytes([4, 2, 0, 0]) + utf8("quiet"))))
+    read_frame(s)
+    started = time.time()
+    s.settimeout(seconds)
+    try:
+        opcode, payload = read_frame(s)
+        code = struct.unpack("!H", payload[:2])[0] if opcode == 0x8 else None
+    except (socket.timeout, EOFError):
+        opcode, code = None, None
+    return {"closed_after": round(time.time() - started, 1), "opcode": opcode, "code": code}
+
+
+def psk(wss_port, identity, hex_key):
+    """openssl s_client carries the upgrade and MQTT frames over TLS-PSK: CONNECT, SUBSCRIBE,
+    PUBLISH to the subscription, DISCONNECT; the broker's frames come back on its stdout."""
+    import subprocess
+
+    out = {}
+    for version in ("-tls1_2", "-tls1_3"):
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (f"GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").encode()
+        topic = f"psk/{version}"
+        frames_out = b"".join(frame(0x2, p) for p in (
+            mqtt_packet(0x10, utf8("MQTT") + bytes([4, 2, 0, 60]) + utf8("psk" + version)),
+            mqtt_packet(0x82, b"\x00\x01" + utf8(topic) + b"\x00"),
+            mqtt_packet(0x30, utf8(topic) + b"over wss with a pre-shared key"),
+        ))
+        client = subprocess.Popen(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{wss_port}", version, "-psk_identity", identity, "-psk", hex_key,
+             "-quiet", "-ign_eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            client.stdin.write(request)
+            client.stdin.flush()
+            time.sleep(0.5)  # the upgrade's answer before the frames
+            client.stdin.write(frames_out)
+            client.stdin.flush()
+            time.sleep(1)
+        except BrokenPipeError:  # s_client ended: the handshake was refused
+            pass
+        try:
+            # DISCONNECT last: the broker closes, and s_client ends.
+            stdout, stderr = client.communicate(input=None if client.poll() is not None else frame(0x2, bytes([0xE0, 0x00])),
+                                                timeout=10)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            stdout, stderr = client.communicate()
+        head, _, rest = stdout.partition(b"\r\n\r\n")
+        packets = []
+        while len(rest) >= 2:
+            n = rest[1] & 0x7F
+            start = 2 + (2 if n == 126 else 0)
+            if n == 126:
+                n = struct.unpack("!H", rest[2:4])[0]
+            packets.append(rest[start:start + n])
+            rest = rest[start + n:]
+        out[version] = {
+            "upgrade": head.split(b"\r\n")[0].decode(errors="replace"),
+            "connack": packets[0].hex() if packets else None,
+            "echoed": any(p.endswith(b"over wss with a pre-shared key") for p in packets),
+            "stderr": stderr.decode(errors="replace")[-300:],
+        }
+    return out
+
+
 mode = sys.argv[1]
 if mode == "flows":
     print(json.dumps(flows(int(sys.argv[2]), int(sys.argv[3]))))
 elif mode == "frames":
     print(json.dumps(frames(int(sys.argv[2]))))
+elif mode == "deflate":
+    print(json.dumps(deflate(int(sys.argv[2]))))
+elif mode == "psk":
+    print(json.dumps(psk(int(sys.argv[2]), sys.argv[3], sys.argv[4])))
+elif mode == "idle":
+    print(json.dumps(idle(int(sys.argv[2]), float(sys.argv[3]))))
 else:
     print(json.dumps(mtls(int(sys.argv[2]), sys.argv[3], sys.argv[4])))
