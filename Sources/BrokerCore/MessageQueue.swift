@@ -15,7 +15,9 @@ struct MessageQueue {
         var identifiers: [Int]
     }
 
-    private var storage = CircularBuffer<Entry>()
+    /// Made at the first append: an empty CircularBuffer holds 16 entries (an ApplicationMessage
+    /// each), about 8 kB, which every idle session would carry.
+    private var storage: CircularBuffer<Entry>?
     let limit: Int
     private(set) var dropped = 0
     /// The payload bytes it holds.
@@ -23,8 +25,8 @@ struct MessageQueue {
 
     init(limit: Int) { self.limit = limit }
 
-    var count: Int { storage.count }
-    var isEmpty: Bool { storage.isEmpty }
+    var count: Int { storage?.count ?? 0 }
+    var isEmpty: Bool { storage?.isEmpty ?? true }
 
     /// Appends; returns false when the oldest message had to be dropped to make room.
     @discardableResult
@@ -38,21 +40,22 @@ struct MessageQueue {
         var owned = message
         owned.payload = ByteBuffer(buffer: message.payload)
         bytes += owned.payload.readableBytes
-        storage.append(Entry(message: owned, identifiers: identifiers))
+        if storage == nil { storage = CircularBuffer(initialCapacity: 4) }
+        storage!.append(Entry(message: owned, identifiers: identifiers))
         return keptAll
     }
 
     /// The oldest message, left in the queue.
-    var first: Entry? { storage.first }
+    var first: Entry? { storage?.first }
 
     mutating func popFirst() -> Entry? {
-        guard let entry = storage.popFirst() else { return nil }
+        guard let entry = storage?.popFirst() else { return nil }
         bytes -= entry.message.payload.readableBytes
         return entry
     }
 
     mutating func removeAll() {
-        storage.removeAll()
+        storage = nil
         bytes = 0
     }
 }
