@@ -10,7 +10,9 @@ import NIOCore
 final class DeflateCodec {
     /// The most inflated bytes handed on at once.
     static let chunkSize = 16 * 1024
-    private static let tail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
+    /// What a sync flush ends with (an empty stored block), taken off and put back.
+    private static let tail: UInt32 = 0x0000_FFFF
+    private static let tailBytes = ByteBuffer(integer: tail)
 
     private let agreed: PerMessageDeflate
     private let compressor: ZlibCompressor
@@ -48,7 +50,7 @@ final class DeflateCodec {
         }
         try compressor.deflate(from: &message, to: &out, flush: .sync)
         // A sync flush ends with an empty stored block, 00 00 FF FF, which the receiver adds back.
-        if out.readableBytes >= 4, out.getBytes(at: out.writerIndex - 4, length: 4) == Self.tail {
+        if out.readableBytes >= 4, out.getInteger(at: out.writerIndex - 4, as: UInt32.self) == Self.tail {
             out.moveWriterIndex(to: out.writerIndex - 4)
         }
         if agreed.serverNoContextTakeover { try compressor.reset() }
@@ -61,9 +63,7 @@ final class DeflateCodec {
     /// client was told not to keep one.
     func inflate(_ part: ByteBuffer, messageEnd: Bool, allocator: ByteBufferAllocator, deliver: (ByteBuffer) -> Bool) throws {
         guard try inflateAll(part, allocator: allocator, deliver: deliver), messageEnd else { return }
-        var tail = allocator.buffer(capacity: 4)
-        tail.writeBytes(Self.tail)
-        guard try inflateAll(tail, allocator: allocator, deliver: deliver) else { return }
+        guard try inflateAll(Self.tailBytes, allocator: allocator, deliver: deliver) else { return }
         if agreed.clientNoContextTakeover { try decompressor.reset() }
     }
 
