@@ -98,6 +98,25 @@ struct PerMessageDeflateTests {
         }
     }
 
+    /// deflate_opts' level and strategy reach zlib: no compression stores the bytes (a little
+    /// larger than they came), Huffman codes alone do less than the default's string matching.
+    @Test func levelAndStrategyReachZlib() throws {
+        let allocator = ByteBufferAllocator()
+        let agreed = PerMessageDeflate(
+            serverNoContextTakeover: true, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: nil)
+        let text = ByteBuffer(string: String(repeating: "temperature=21.5;humidity=40;", count: 400))
+        func size(_ change: (inout DeflateOptions) -> Void) throws -> Int {
+            var options = DeflateOptions()
+            change(&options)
+            return try DeflateCodec(agreed, options: options).deflate(text, headroom: 0, allocator: allocator).readableBytes
+        }
+        let stored = try size { $0.level = .none }
+        let huffman = try size { $0.strategy = .huffman_only }
+        let standard = try size { _ in }
+        #expect(stored >= text.readableBytes, "level none: \(stored) of \(text.readableBytes)")
+        #expect(standard < huffman && huffman < stored, "default \(standard), huffman_only \(huffman), none \(stored)")
+    }
+
     @Test func inflationStopsWhenTheReaderDoes() throws {
         let allocator = ByteBufferAllocator()
         let agreed = PerMessageDeflate(

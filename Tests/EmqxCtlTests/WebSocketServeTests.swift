@@ -157,7 +157,8 @@ import Testing
     /// permessage-deflate (RFC 7692) with the websockets library: what it offers by default
     /// and with fresh contexts and a small window asked for, a 500 kB payload and small ones
     /// echoed; then a deflate bomb (a PUBLISH claiming 64 MB in one small frame) is closed
-    /// on, a chunk in, not inflated whole. Without compress, the offer is not taken up.
+    /// on, a chunk in, not inflated whole. deflate_opts change the answer; without compress,
+    /// the offer is not taken up.
     @Test func permessageDeflateWithTheWebsocketsLibrary() throws {
         let broker = try Self.broker(Self.config(websocket: "compress = true"))
         let (ws, _) = try Self.ports(broker)
@@ -173,6 +174,18 @@ import Testing
         #expect(out["raw_agreed"] as? Bool == true && out["bomb_closed"] as? Bool == true, "\(out)")
         #expect((out["bomb_frame_bytes"] as? Int ?? .max) < 200_000, "\(out)")
         #expect(broker.process.isRunning)
+
+        // deflate_opts shape what serve answers: a fresh context for each message it sends, and
+        // a smaller window the client is told to keep within (websockets honours both).
+        let shaped = try Self.broker(
+            Self.config(
+                websocket: "compress = true, deflate_opts { server_context_takeover = no_takeover, client_max_window_bits = 10 }"))
+        let (shapedPort, _) = try Self.ports(shaped)
+        let told = try Self.run(shaped, ["deflate", "\(shapedPort)"])
+        let toldDefault = told["default"] as? [String: Any]
+        #expect(
+            toldDefault?["agreed"] as? String == "permessage-deflate; server_no_context_takeover; client_max_window_bits=10", "\(told)")
+        #expect(toldDefault?["echoed"] as? Bool == true, "\(told)")
 
         let uncompressed = try Self.broker()
         let (plainPort, _) = try Self.ports(uncompressed)
