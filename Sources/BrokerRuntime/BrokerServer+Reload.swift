@@ -22,7 +22,7 @@ extension BrokerServer {
     /// dropping anyone on a listener that stays: each listener's new TLS context
     /// (certificates, keys, CA, ciphers, versions; a new stapler or CRL cache where their
     /// settings or certificates changed), access_rules and limits take over for new
-    /// connections in one step on the event loop, the authorization rules are swapped (every
+    /// connections (on each event loop, in one step there), the authorization rules are swapped (every
     /// session's cache with them), and `mqtt {}` and its identity rules apply to CONNECTs from
     /// then on. A listener added is started, one removed is stopped (its connections closed),
     /// and one whose bind changed is stopped and started on the new address; the others are
@@ -59,15 +59,22 @@ extension BrokerServer {
         try review(plan.kept, trust: plan.trust, enforce: enforce, into: &plan.report)
         let closing = plan.report.enforced ? plan.report.refusals.map(\.connection) : []
         let mqtt = newConfig.mqtt
-        try driver.eventLoop.submit { [driver, swaps = plan.swaps] in
+        for swap in plan.swaps {
+            swap.states.admission.apply(maxConnections: swap.listener.maxConnections, maxConnectionRate: swap.listener.maxConnectionRate)
+        }
+        _ = try loops.withEachPort { [swaps = plan.swaps] port in
             for swap in swaps {
-                swap.state.value.tls = swap.tls ?? swap.state.value.tls
-                swap.state.value.apply(swap.listener)
-                swap.state.value.authentication = swap.authentication
+                let state = swap.states.byLoop[port.index].value
+                state.tls = swap.tls ?? state.tls
+                state.apply(swap.listener)
+                state.authentication = swap.authentication
             }
+            port.config = mqtt
+            port.close(closing, reason: .notAuthorized)
+        }.wait()
+        try driver.eventLoop.submit { [driver] in
             driver.value.replaceAuthorization(policy)
             driver.value.replaceConfig(mqtt)
-            driver.value.close(closing, reason: .notAuthorized)
         }.wait()
         if newConfig.mqtt != config.mqtt { plan.report.applied.append("mqtt (for new connections)") }
         // The built_in_database rules the new policy reads refresh; those it replaced stop.
@@ -88,7 +95,7 @@ extension BrokerServer {
     /// What a reload has prepared before it applies anything.
     private struct ReloadPlan {
         struct Swap {
-            let state: NIOLoopBound<ListenerState>
+            let states: ListenerStates
             let listener: ListenerConfig
             let tls: TLSContext?
             let authentication: ListenerAuthentication
@@ -132,8 +139,8 @@ extension BrokerServer {
             }
             plan.report.applied.append("\(new.id) access_rules and limits")
             plan.swaps.append(
-                .init(state: running.state, listener: new, tls: tls, authentication: listenerAuthentication(new, mqtt: newConfig.mqtt)))
-            plan.kept.append(RunningListener(config: new, state: running.state, channel: running.channel))
+                .init(states: running.states, listener: new, tls: tls, authentication: listenerAuthentication(new, mqtt: newConfig.mqtt)))
+            plan.kept.append(RunningListener(config: new, states: running.states, channel: running.channel))
             plan.trust[new.id] = TrustSettings(new, material: material[new.id], paths: paths)
         }
     }
@@ -149,7 +156,7 @@ extension BrokerServer {
             newTrust[listener.id].map { enforce || $0 != trust[listener.id] } ?? false
         }
         guard !reviewed.isEmpty else { return }
-        let clients = try driver.eventLoop.submit { [driver] in driver.value.connectedClients() }.wait()
+        let clients = try loops.withEachPort { $0.connectedClients() }.wait().flatMap { $0 }
         let now = Date()
         for listener in reviewed {
             report.refusals += TrustReview.refusals(clients, listener: listener, trust: newTrust[listener.id]!, now: now)

@@ -15,13 +15,14 @@ import NIOWebSocket
 import Revocation
 import Stores
 
-/// Runs the broker: one event loop (so the broker's state needs no locks), one server channel
-/// per served listener (tcp, ssl, and the ws and wss ones the config writes).
+/// Runs the broker: the broker core on one event loop (so its state needs no locks),
+/// connections on every loop of the group (`BrokerLoops`), one server channel per served
+/// listener (tcp, ssl, and the ws and wss ones the config writes).
 public final class BrokerServer: @unchecked Sendable {
     var config: BrokerConfig
     let logger: Logger
-    private let group: MultiThreadedEventLoopGroup
-    let driver: NIOLoopBound<BrokerDriver>
+    let loops: BrokerLoops
+    var driver: NIOLoopBound<BrokerDriver> { loops.driver }
     /// The listeners running, each as last applied. A reload replaces the array (under
     /// `applying`), starting and stopping listeners in it.
     var listeners: [RunningListener] = []
@@ -49,10 +50,10 @@ public final class BrokerServer: @unchecked Sendable {
     /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
     /// read again. `pskResolver` answers PSK identities on ssl listeners when PSK is enabled;
     /// relative crlfile paths are resolved by `paths`; built_in_database users live in
-    /// `userDatabase`.
+    /// `userDatabase`. Connections run on `threads` event loops (at least 1).
     public init(
         config: BrokerConfig, material: [String: ListenerMaterial], logger: Logger, pskResolver: (any PSKResolver)? = nil,
-        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db"
+        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db", threads: Int = 1
     ) {
         self.userDatabase = userDatabase
         threadPool.start()
@@ -61,19 +62,16 @@ public final class BrokerServer: @unchecked Sendable {
         self.logger = logger
         self.pskResolver = pskResolver
         self.paths = paths
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
         let mqtt = config.mqtt
         let forceShutdown = config.forceShutdown
-        // NIOLoopBound values are made on their loop. submit fails only on a loop that has
-        // shut down, and this group was created just above.
-        driver = try! loop.submit {
-            NIOLoopBound(
-                BrokerDriver(
-                    broker: Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger), eventLoop: loop),
-                eventLoop: loop)
-        }.wait()
+        loops = BrokerLoops(
+            threads: min(max(1, threads), Self.maximumThreads),
+            broker: { Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger) }, config: mqtt,
+            logger: logger)
     }
+
+    /// The most event loops a server runs (a ConnectionID names its loop in one byte).
+    public static let maximumThreads = ConnectionID.maximumLoops - 1
 
     /// `authorization` as the broker applies it: its sources in order, then no_match. The
     /// built_in_database source opens the user store.
@@ -116,6 +114,8 @@ public final class BrokerServer: @unchecked Sendable {
             trust[listener.id] = TrustSettings(listener, material: material[listener.id], paths: paths)
             bound.append((listener.id, running.channel.localAddress!))
         }
+        let threads = loops.loops.count
+        logger.notice("Serving on \(threads) event loop\(threads == 1 ? "" : "s") (the broker core on the first).")
         try scheduleHeapTrim()
         authentication.startRefreshing()
         databaseRules.forEach { $0.startRefreshing() }
@@ -141,10 +141,10 @@ public final class BrokerServer: @unchecked Sendable {
             }
         }
         let channel: any Channel
-        let state: NIOLoopBound<ListenerState>
+        let states: ListenerStates
         do {
             let bound = try bind(listener, tls: tls, mqtt: mqtt)
-            state = bound.state
+            states = bound.states
             channel = try bound.channel.wait()
             try channel.applyLinger(listener.tcpOptions)
         } catch {
@@ -152,7 +152,7 @@ public final class BrokerServer: @unchecked Sendable {
             throw ListenerBindError(listener: listener, error: error)
         }
         logger.notice("Listener \(listener.id) on \(channel.localAddress?.logDescription ?? "?") started.")
-        return (RunningListener(config: listener, state: state, channel: channel), kept)
+        return (RunningListener(config: listener, states: states, channel: channel), kept)
     }
 
     /// Stops one listener: no more accepts, its connections closed (5.0 clients told the
@@ -163,7 +163,7 @@ public final class BrokerServer: @unchecked Sendable {
         let id = running.config.id
         let address = running.channel.localAddress?.logDescription ?? "?"
         try? running.channel.close().wait()
-        let closed = (try? driver.eventLoop.submit { [driver] in driver.value.closeConnections(ofListener: id) }.wait()) ?? 0
+        let closed = (try? loops.withEachPort { $0.closeConnections(ofListener: id) }.wait())?.reduce(0, +) ?? 0
         if let kept = revocation[id] { stop([(kept.stapler, kept.crls)]) }
         logger.notice("Listener \(id) on \(address) stopped: \(closed) connection\(closed == 1 ? "" : "s") closed.")
         return closed
@@ -235,8 +235,8 @@ public final class BrokerServer: @unchecked Sendable {
         let driver = self.driver
         loop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { [weak self] _ in
             guard let self else { return }
-            let states = self.applying.withLock { self.listeners.map(\.state) }
-            let connections = states.reduce(0) { $0 + $1.value.handshakes + $1.value.turnover }
+            let admissions = self.applying.withLock { self.listeners.map(\.states.admission) }
+            let connections = admissions.reduce(0) { $0 + $1.counts.turnover }
             _ = trimmer.value.check(activity: connections + driver.value.broker.messagesReceived / 100)
         }
     }
@@ -245,23 +245,25 @@ public final class BrokerServer: @unchecked Sendable {
     /// called after `shutdown()`.
     private func bind(
         _ listener: ListenerConfig, tls: TLSContext?, mqtt: MQTTConfig
-    ) throws -> (state: NIOLoopBound<ListenerState>, channel: EventLoopFuture<any Channel>) {
-        let driver = self.driver
-        let loop = driver.eventLoop
+    ) throws -> (states: ListenerStates, channel: EventLoopFuture<any Channel>) {
+        let loops = self.loops
         let logger = self.logger
         let authentication = listenerAuthentication(listener, mqtt: mqtt)
-        let state = try loop.submit {
-            let state = ListenerState(listener, authentication: authentication, logger: logger)
-            state.tls = tls
-            return NIOLoopBound(state, eventLoop: loop)
-        }.wait()
+        let admission = ListenerAdmission(maxConnections: listener.maxConnections, maxConnectionRate: listener.maxConnectionRate)
+        let states = ListenerStates(
+            admission: admission,
+            byLoop: try loops.onEach { _ in
+                let state = ListenerState(listener, admission: admission, authentication: authentication, logger: logger)
+                state.tls = tls
+                return state
+            })
         let tcp = listener.tcpOptions
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: tcp.highWatermark / 2, high: tcp.highWatermark)
         let handshakeTimeout = TimeAmount.milliseconds(listener.sslOptions?.handshakeTimeout.milliseconds ?? 15_000)
         let listenerID = listener.id
         let proxyProtocol = listener.proxyProtocol
         let proxyTimeout = TimeAmount.milliseconds(listener.proxyProtocolTimeout.milliseconds)
-        let channel = ServerBootstrap(group: group)
+        let channel = ServerBootstrap(group: loops.group)
             .applying(tcp)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -271,6 +273,9 @@ public final class BrokerServer: @unchecked Sendable {
             }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The loop NIO handed the connection to: its state and port there.
+                    let index = loops.index(of: channel.eventLoop)
+                    let (state, port) = (states.byLoop[index].value, loops.ports[index].value)
                     // Set here, synchronously, rather than as childChannelOptions, which NIO
                     // applies through a chain of futures for every connection.
                     let options = channel.syncOptions
@@ -284,24 +289,24 @@ public final class BrokerServer: @unchecked Sendable {
                         .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
                     // A PROXY header comes before everything, TLS included.
                     if proxyProtocol {
-                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolHandler(listener: state.value, timeout: proxyTimeout))
+                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolHandler(listener: state, timeout: proxyTimeout))
                     }
-                    if let tls = state.value.tls {
-                        let handler = try TLSHandler(
-                            context: tls, role: .server(state.value), handshakeTimeout: handshakeTimeout)
+                    if let tls = state.tls {
+                        let handler = try TLSHandler(context: tls, role: .server(state), handshakeTimeout: handshakeTimeout)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                    if let websocket = state.value.websocket {
+                    if let websocket = state.websocket {
                         // The upgrade, like CONNECT, must come within mqtt.idle_timeout of accept.
-                        let deadline = TimeAmount.milliseconds(driver.value.broker.config.idleTimeout.milliseconds)
-                        try Self.addWebSocket(websocket, to: channel, state: state, driver: driver, deadline: deadline)
+                        let deadline = TimeAmount.milliseconds(port.config.idleTimeout.milliseconds)
+                        try Self.addWebSocket(
+                            websocket, to: channel, state: states.byLoop[index], port: loops.ports[index], deadline: deadline)
                     } else {
-                        try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: driver.value, listener: state.value))
+                        try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(port: port, listener: state))
                     }
                 }
             }
             .bind(host: listener.bind.value.address ?? "0.0.0.0", port: Int(listener.bind.value.port))
-        return (state, channel)
+        return (states, channel)
     }
 
     /// Who a listener's CONNECTs are: the authentication chain, and the identity rules of
@@ -318,28 +323,35 @@ public final class BrokerServer: @unchecked Sendable {
     /// The broker's event loop (a promise made there completes in order with its work).
     package var eventLoop: any EventLoop { driver.eventLoop }
 
-    /// Every counter and state behind metrics and status, read in one step on the event loop.
+    /// Every counter and state behind metrics and status: each loop's counters read on that
+    /// loop, then the broker's on its own.
     package func snapshot() -> EventLoopFuture<ServerSnapshot> {
-        let loop = driver.eventLoop
         let (listeners, material, config, revocation) = applying.withLock {
             (self.listeners, self.material, self.config, self.revocation)
         }
         let psk = pskResolver?.count
         let startedAt = self.startedAt
-        return loop.submit { [driver] in
+        let traffic = loops.loops.indices.map { index in
+            loops.loops[index].submit { listeners.map { $0.states.byLoop[index].value.traffic } }
+        }
+        return EventLoopFuture.whenAllSucceed(traffic, on: loops.home).map { [driver] byLoop in
             let broker = driver.value.broker
             return ServerSnapshot(
                 startedAt: startedAt, takenAt: Date(),
-                listeners: listeners.map { running in
-                    let (listener, state, channel) = (running.config, running.state.value, running.channel)
+                listeners: listeners.enumerated().map { offset, running in
+                    let (listener, channel) = (running.config, running.channel)
+                    let traffic = byLoop.reduce(into: ListenerState.Traffic()) { $0.add($1[offset]) }
+                    let counts = running.states.admission.counts
                     let kept = revocation[listener.id]
                     return ServerSnapshot.Listener(
                         config: listener, boundAddress: channel.localAddress?.logDescription ?? "?",
-                        connections: state.connections, handshakes: state.handshakes, handshakeFailures: state.handshakeFailures,
-                        deniedByAccessRules: state.deniedByAccessRules, shedByCapacity: state.shedByCapacity,
-                        shedByRate: state.shedByRate, bytesReceived: state.bytesReceived, bytesSent: state.bytesSent,
+                        connections: counts.connections, handshakes: traffic.handshakes, handshakeFailures: traffic.handshakeFailures,
+                        deniedByAccessRules: counts.deniedByAccessRules, shedByCapacity: counts.shedByCapacity,
+                        shedByRate: counts.shedByRate, bytesReceived: traffic.bytesReceived, bytesSent: traffic.bytesSent,
                         material: material[listener.id],
-                        staple: kept?.staple.map { .init(status: $0.status, fetchedAt: $0.fetchedAt, lastError: $0.lastError) },
+                        staple: kept?.staple.map(\.current).map {
+                            .init(status: $0.status, fetchedAt: $0.fetchedAt, lastError: $0.lastError)
+                        },
                         crlSources: kept?.crls?.sources())
                 },
                 sessions: broker.sessionCount, connectedClients: broker.connectedCount, messagesReceived: broker.messagesReceived,
@@ -364,7 +376,7 @@ public final class BrokerServer: @unchecked Sendable {
     /// upgrade (NIOHTTP1's server pipeline with our upgrader), then WebSocket frames to bytes
     /// and the MQTT handler that tcp and ssl have.
     private static func addWebSocket(
-        _ websocket: WebSocketConfig, to channel: any Channel, state: NIOLoopBound<ListenerState>, driver: NIOLoopBound<BrokerDriver>,
+        _ websocket: WebSocketConfig, to channel: any Channel, state: NIOLoopBound<ListenerState>, port: NIOLoopBound<LoopPort>,
         deadline: TimeAmount
     ) throws {
         let pipeline = channel.pipeline.syncOperations
@@ -379,7 +391,7 @@ public final class BrokerServer: @unchecked Sendable {
             // The framing handler leaves room for a frame header in front of each packet.
             try pipeline.addHandler(
                 MQTTConnectionHandler(
-                    driver: driver.value, listener: state.value, admitted: true, headroom: WebSocketFrameHeader.maximumLength))
+                    port: port.value, listener: state.value, admitted: true, headroom: WebSocketFrameHeader.maximumLength))
             let forwarded = ForwardedClient.from(
                 head.headers, addressHeader: websocket.proxyAddressHeader, portHeader: websocket.proxyPortHeader,
                 peer: channel.remoteAddress)
@@ -395,8 +407,8 @@ public final class BrokerServer: @unchecked Sendable {
     public func shutdown() {
         let loop = driver.eventLoop
         let started = NIODeadline.now()
-        let (states, channels) = applying.withLock { (listeners.map(\.state), listeners.map(\.channel)) }
-        let open = (try? loop.submit { states.reduce(0) { $0 + $1.value.connections } }.wait()) ?? 0
+        let (admissions, channels) = applying.withLock { (listeners.map(\.states.admission), listeners.map(\.channel)) }
+        let open = admissions.reduce(0) { $0 + $1.counts.connections }
         logger.notice("stopping: closing \(open) connection\(open == 1 ? "" : "s")")
         defer {
             let milliseconds = (NIODeadline.now() - started).nanoseconds / 1_000_000
@@ -407,9 +419,11 @@ public final class BrokerServer: @unchecked Sendable {
             EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: loop)
         }.wait()
         try? loop.submit { [driver] in driver.value.shutdown() }.wait()
+        // What the broker handed other loops (DISCONNECTs, closes) is queued there before this.
+        _ = try? loops.withEachPort { _ in }.wait()
         authentication.shutdown()
         databaseRules.forEach { $0.stop() }
-        try? group.syncShutdownGracefully()
+        try? loops.group.syncShutdownGracefully()
         try? threadPool.syncShutdownGracefully()
     }
 }

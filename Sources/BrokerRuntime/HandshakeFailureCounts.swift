@@ -11,6 +11,10 @@ public struct HandshakeFailureCounts: Sendable, Equatable {
         counts[HandshakeRefusal.Cause.allCases.firstIndex(of: cause)!] += 1
     }
 
+    mutating func add(_ other: HandshakeFailureCounts) {
+        for index in counts.indices { counts[index] += other.counts[index] }
+    }
+
     /// Every cause with its count, zeros included (a metric that exists from the start).
     public var byCause: [(cause: String, count: Int)] {
         zip(HandshakeRefusal.Cause.allCases, counts).map { ($0.rawValue, $1) }

@@ -4,21 +4,17 @@ import ConfigModel
 import Logging
 import NIOCore
 
-/// Per-listener state shared by its connections: who may connect (access_rules,
-/// max_connections), the connection count, the count of TLS handshakes, and the rate limit on
-/// connection-failure log lines. Confined to the broker's event loop.
+/// A listener as the connections of one event loop see it: the settings new connections get
+/// (TLS context, access_rules, send_timeout, websocket, authentication; a reload replaces them
+/// on every loop), this loop's counters (handshakes, bytes), and the `ListenerAdmission` every
+/// loop shares. Confined to its loop.
 final class ListenerState {
     let id: String
-    private(set) var maxConnections: Int?
+    /// max_connections and max_conn_rate, across every loop.
+    let admission: ListenerAdmission
     /// The TLS context new connections get; a reload swaps it, connections already open keep
     /// theirs.
     var tls: TLSContext?
-    /// `max_conn_rate`, when set.
-    private var rateLimiter: ConnectionRateLimiter?
-    /// Connections closed at accept for access_rules, max_conn_rate and max_connections.
-    private(set) var deniedByAccessRules = 0
-    private(set) var shedByRate = 0
-    private(set) var shedByCapacity = 0
     private(set) var accessRules: [AccessRule]
     /// How long a connection may go without being able to send (tcp_options.send_timeout).
     private(set) var sendTimeout: TimeAmount
@@ -26,48 +22,50 @@ final class ListenerState {
     private(set) var websocket: WebSocketConfig?
     /// Who a CONNECT is; nothing to do without a chain or identity rules.
     var authentication: ListenerAuthentication
-    private(set) var connections = 0
-    /// TLS handshakes completed (for metrics and the heap trimmer), refused by cause, and
-    /// connections admitted and gone.
+    /// TLS handshakes completed on this loop, and refused by cause.
     private(set) var handshakes = 0
     private(set) var handshakeFailures = HandshakeFailureCounts()
-    private(set) var turnover = 0
-    /// Bytes read from and written to this listener's connections (after TLS: MQTT bytes).
+    /// Bytes read from and written to this loop's connections (after TLS: MQTT bytes).
     var bytesReceived = 0
     var bytesSent = 0
-    private var failureLog = LogRateLimiter()
     let logger: Logger
 
     init(
-        id: String, maxConnections: Int? = nil, maxConnectionRate: ConnectionRate? = nil, accessRules: [AccessRule] = [],
-        sendTimeout: TimeAmount = .seconds(15), authentication: ListenerAuthentication = .none,
-        logger: Logger = Logger(label: "emqxctl.broker")
+        id: String, admission: ListenerAdmission, accessRules: [AccessRule] = [], sendTimeout: TimeAmount = .seconds(15),
+        authentication: ListenerAuthentication = .none, logger: Logger = Logger(label: "emqxctl.broker")
     ) {
-        self.rateLimiter = maxConnectionRate.map(ConnectionRateLimiter.init)
+        self.admission = admission
         self.authentication = authentication
         self.id = id
         self.logger = logger
-        self.maxConnections = maxConnections
         self.accessRules = Self.effective(accessRules)
         self.sendTimeout = sendTimeout
     }
 
-    convenience init(_ listener: ListenerConfig, authentication: ListenerAuthentication, logger: Logger) {
+    /// A listener of its own (tests: one loop).
+    convenience init(
+        id: String, maxConnections: Int? = nil, maxConnectionRate: ConnectionRate? = nil, accessRules: [AccessRule] = [],
+        sendTimeout: TimeAmount = .seconds(15), authentication: ListenerAuthentication = .none,
+        logger: Logger = Logger(label: "emqxctl.broker")
+    ) {
         self.init(
-            id: listener.id, maxConnections: listener.maxConnections, maxConnectionRate: listener.maxConnectionRate,
-            accessRules: listener.accessRules,
+            id: id, admission: ListenerAdmission(maxConnections: maxConnections, maxConnectionRate: maxConnectionRate),
+            accessRules: accessRules, sendTimeout: sendTimeout, authentication: authentication, logger: logger)
+    }
+
+    convenience init(_ listener: ListenerConfig, admission: ListenerAdmission, authentication: ListenerAuthentication, logger: Logger) {
+        self.init(
+            id: listener.id, admission: admission, accessRules: listener.accessRules,
             sendTimeout: .milliseconds(listener.tcpOptions.sendTimeout.milliseconds), authentication: authentication, logger: logger)
         websocket = listener.websocket
     }
 
-    /// A reload's new access_rules, limits and websocket block, for connections accepted from
-    /// now on.
+    /// A reload's new access_rules, send_timeout and websocket block, for connections accepted
+    /// from now on (the limits are the admission's).
     func apply(_ listener: ListenerConfig) {
         websocket = listener.websocket
-        maxConnections = listener.maxConnections
         accessRules = Self.effective(listener.accessRules)
         sendTimeout = .milliseconds(listener.tcpOptions.sendTimeout.milliseconds)
-        rateLimiter = listener.maxConnectionRate.map(ConnectionRateLimiter.init)
     }
 
     /// The default `allow all` decides nothing: no rule to walk per connection.
@@ -79,29 +77,23 @@ final class ListenerState {
         case admitted
         /// A rule of access_rules denies the peer's address.
         case denied(AccessRule)
-        case overCapacity
+        case overCapacity(shed: Int)
         /// Over max_conn_rate.
-        case overRate
+        case overRate(shed: Int)
     }
 
     /// Whether a new connection from `peer` may stay: access_rules first (EMQX checks them at
     /// accept), then max_connections, then max_conn_rate. An admitted connection counts until `leave()`.
     func admit(_ peer: SocketAddress?, now: NIODeadline) -> Admission {
         if !accessRules.isEmpty, let rule = accessRules.denying(peer?.addressBytes ?? []) {
-            deniedByAccessRules += 1
+            admission.denied()
             return .denied(rule)
         }
-        if let maxConnections, connections >= maxConnections {
-            shedByCapacity += 1
-            return .overCapacity
+        switch admission.admit(now: now) {
+        case .admitted: return .admitted
+        case .overCapacity(let shed): return .overCapacity(shed: shed)
+        case .overRate(let shed): return .overRate(shed: shed)
         }
-        if rateLimiter != nil, !rateLimiter!.admit(now: now) {
-            shedByRate += 1
-            return .overRate
-        }
-        connections += 1
-        turnover += 1
-        return .admitted
     }
 
     /// `admit`, with the refusal logged (rate-limited) in the words each reason deserves.
@@ -112,26 +104,45 @@ final class ListenerState {
         case .denied(let rule):
             // Before any byte is read (and before TLS): closed at once, as EMQX does.
             logFailure("connection refused on \(id) by its access rule \"\(rule)\"", peer: peer)
-        case .overCapacity:
+        case .overCapacity(let shed):
             // Over max_connections: closed at once, as EMQX does (no CONNACK).
             logFailure(
-                "connection refused: \(id) is at max_connections (\(maxConnections ?? 0)); \(shedByCapacity) shed so far", peer: peer)
-        case .overRate:
+                "connection refused: \(id) is at max_connections (\(admission.maxConnections ?? 0)); \(shed) shed so far", peer: peer)
+        case .overRate(let shed):
             // Over max_conn_rate: closed before any TLS work, so a storm costs accepts only.
-            logFailure("connection refused: \(id) is over max_conn_rate; \(shedByRate) shed so far", peer: peer)
+            logFailure("connection refused: \(id) is over max_conn_rate; \(shed) shed so far", peer: peer)
         }
         return false
     }
 
-    func leave() {
-        connections -= 1
-        turnover += 1
+    func leave() { admission.leave() }
+
+    /// This loop's counters, for a snapshot to sum.
+    struct Traffic: Sendable {
+        var handshakes = 0
+        var handshakeFailures = HandshakeFailureCounts()
+        var bytesReceived = 0
+        var bytesSent = 0
+
+        mutating func add(_ other: Traffic) {
+            handshakes += other.handshakes
+            handshakeFailures.add(other.handshakeFailures)
+            bytesReceived &+= other.bytesReceived
+            bytesSent &+= other.bytesSent
+        }
     }
+
+    var traffic: Traffic {
+        Traffic(handshakes: handshakes, handshakeFailures: handshakeFailures, bytesReceived: bytesReceived, bytesSent: bytesSent)
+    }
+
+    /// Open connections on every loop.
+    var connections: Int { admission.counts.connections }
 
     /// `line` to log for a failed connection, or nil while this listener's failures are
     /// over their rate limit.
     func failureLine(_ line: String, at now: NIODeadline = .now()) -> String? {
-        failureLog.admit(at: now).map { LogRateLimiter.annotate(line, dropped: $0) }
+        admission.failureLine(line, at: now)
     }
 }
 

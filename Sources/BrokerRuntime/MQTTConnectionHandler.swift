@@ -9,7 +9,7 @@ import NIOCore
 import ProxyProtocol
 
 /// One client connection: bytes in through the pure parser, packets to the broker core (via
-/// its driver), packets out through the encoder. Also the one place that turns a codec error
+/// its loop's port), packets out through the encoder. Also the one place that turns a codec error
 /// into the answer the spec prescribes (CONNACK or DISCONNECT with its reason code), and that
 /// enforces admission (access_rules, max_connections, max_conn_rate, and access_rules again
 /// on a PROXY header's address), authentication at CONNECT (identity rules, then the chain,
@@ -20,7 +20,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let driver: BrokerDriver
+    private let port: LoopPort
     private let listener: ListenerState
     private var inbound: MQTTInboundStream
     private var context: ChannelHandlerContext?
@@ -51,6 +51,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// While the authentication chain decides a CONNECT: reading stops, and what arrived
     /// meanwhile waits in `inbound`, unparsed.
     private var authenticating = false
+    /// While the broker, on another loop, decides a CONNECT: what arrives meanwhile waits in
+    /// `inbound`, and reading stops if anything does.
+    private var connecting = false
+    /// Why reading is stopped: a CONNECT the broker is deciding, or a broker on another loop
+    /// that has more of this loop's input than it may hold (`LoopPort.read`).
+    private var pausedForConnect = false
+    private var pausedForBroker = false
+    /// Whether autoRead is off (for any of those, or authentication).
+    private var readingPaused = false
+    /// An HTTP backend's `expire_at` for the CONNECT being decided.
+    private var expiresAt: Int64?
 
     /// Whether the connection was admitted before this handler came (a WebSocket's, at accept).
     private let admitted: Bool
@@ -58,16 +69,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// there (NIOWebSocket's encoder then needs no buffer of its own).
     private let headroom: Int
 
-    init(driver: BrokerDriver, listener: ListenerState, admitted: Bool = false, headroom: Int = 0) {
-        self.driver = driver
+    init(port: LoopPort, listener: ListenerState, admitted: Bool = false, headroom: Int = 0) {
+        self.port = port
         self.listener = listener
         self.admitted = admitted
         self.headroom = headroom
         self.inbound = MQTTInboundStream(
-            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: driver.broker.config.maxPacketSize)))
+            parser: MQTTPacketParser(limits: MQTTDecoderLimits(maximumPacketSize: port.config.maxPacketSize)))
     }
 
-    private var logger: Logger { driver.logger }
+    private var logger: Logger { port.logger }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -85,7 +96,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func begin(_ context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
         peer = peer ?? context.remoteAddress
-        id = driver.register(self)
+        id = port.register(self)
         arm(in: idleTimeout)
     }
 
@@ -98,7 +109,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         closed = true
         if let id {
             listener.leave()
-            driver.closed(id)
+            port.closed(id)
         }
         id = nil
         self.context = nil
@@ -112,16 +123,42 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             sawBytes = true
             if bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 { return tlsOnPlaintextPort(context) }
         }
+        if port.read(bytes.readableBytes, by: id, self) { pausedForBroker = true }
         inbound.append(bytes)
-        if authenticating { return }
+        if connecting { pausedForConnect = true }
+        updateReading(context)
+        if holding { return }
         // Before CONNECT, bytes do not buy time: idle_timeout counts from accept, so a CONNECT
         // trickled in a byte at a time (slowloris) cannot hold the connection.
         if clientID != nil { lastActivity = context.eventLoop.now }
+        handleInbound(from: id)
+    }
+
+    /// Whether packets wait unparsed for a CONNECT's decision.
+    private var holding: Bool { authenticating || connecting }
+
+    /// The packets `inbound` holds, until one is held up.
+    private func handleInbound(from id: ConnectionID) {
         do {
-            while !closed, !authenticating, let packet = try inbound.next() { handle(packet, from: id) }
+            while !closed, !holding, let packet = try inbound.next() { handle(packet, from: id) }
         } catch {
             protocolViolation(error)
         }
+    }
+
+    /// Stops or restarts reading as the pauses say; nothing when that does not change.
+    private func updateReading(_ context: ChannelHandlerContext) {
+        let paused = authenticating || pausedForConnect || pausedForBroker
+        guard paused != readingPaused else { return }
+        readingPaused = paused
+        try? context.channel.syncOptions?.setOption(.autoRead, value: !paused)
+        if !paused { context.read() }
+    }
+
+    /// The broker on another loop has caught up with this loop's input.
+    func brokerCaughtUp() {
+        pausedForBroker = false
+        if !closed, let context { updateReading(context) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -152,11 +189,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        driver.flush()
+        port.readComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let id, clientID != nil { driver.writabilityChanged(id, isWritable: context.channel.isWritable) }
+        if let id, clientID != nil { port.writabilityChanged(id, isWritable: context.channel.isWritable) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -173,7 +210,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             if listener.authentication.isActive { return authenticate(connect, from: id) }
             return accept(connect, from: id, certificate: certificate, isSuperuser: false)
         }
-        driver.receive(packet, from: id)
+        port.receive(packet, from: id)
     }
 
     /// The verified client certificate, from the handshake or a TLS-terminating proxy.
@@ -183,16 +220,37 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         return PeerCertificate(proxiedCommonName: commonName)
     }
 
-    /// Hands the CONNECT to the broker with who the client is, for authorization.
+    /// Hands the CONNECT to the broker with who the client is, for authorization. Its outcome
+    /// comes at once on the broker's loop, and through `connected(_:)` from the others.
     private func accept(_ connect: ConnectPacket, from id: ConnectionID, certificate: PeerCertificate?, isSuperuser: Bool) {
+        connecting = true
         let client = AuthorizationClient(
             clientID: connect.clientIdentifier, username: connect.username, peerAddress: peer?.addressBytes ?? [],
             commonName: certificate?.commonName, isSuperuser: isSuperuser)
-        guard case .accepted(let clientID, let keepAlive) = driver.connect(connect, from: id, client: client) else { return }
+        guard let outcome = port.connect(connect, from: id, client: client) else { return }
+        connecting = false
+        established(outcome)
+    }
+
+    /// The broker's answer to CONNECT, from another loop: the packets that waited are handled now.
+    func connected(_ outcome: Broker.ConnectOutcome) {
+        connecting = false
+        // A refused CONNECT's close follows in the same delivery.
+        guard !closed, let context, let id, case .accepted = outcome else { return }
+        established(outcome)
+        pausedForConnect = false
+        updateReading(context)
+        handleInbound(from: id)
+    }
+
+    /// A CONNECT the broker accepted: the client id, and keep-alive from now on.
+    private func established(_ outcome: Broker.ConnectOutcome) {
+        guard case .accepted(let clientID, let keepAlive) = outcome else { return }
+        if let expiresAt, let context { expire(at: expiresAt, context: context) }
         self.clientID = clientID
         lastActivity = context?.eventLoop.now ?? lastActivity
         if keepAlive > 0 {
-            let seconds = Double(keepAlive) * driver.broker.config.keepaliveMultiplier
+            let seconds = Double(keepAlive) * port.config.keepaliveMultiplier
             keepAliveTimeout = .nanoseconds(Int64(seconds * 1_000_000_000))
             arm(in: keepAliveTimeout!)
         }
@@ -215,7 +273,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             credentials.certificate = certificate
             credentials.hasAuthenticationMethod = packet.properties.authenticationMethod != nil
             authenticating = true
-            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+            updateReading(context)
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             authentication.service.decide(credentials, mode: authentication.mode, on: context.eventLoop).whenComplete { result in
                 handler.value.authenticated(result, packet, certificate: certificate, from: id)
@@ -230,22 +288,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         guard !closed, let context else { return }
         switch result {
         case .success(.allowed(let isSuperuser, _, let expiresAt)):
+            self.expiresAt = expiresAt
             accept(packet, from: id, certificate: certificate, isSuperuser: isSuperuser)
-            if let expiresAt, clientID != nil { expire(at: expiresAt, context: context) }
         case .success(.refused(let failure, let why)):
             refuseConnect(failure.reasonCode, why: why, client: packet.clientIdentifier)
         case .success(.ask), .failure:
             refuseConnect(.serverUnavailable, why: "the authentication chain did not decide", client: packet.clientIdentifier)
         }
         guard !closed else { return }
-        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
-        context.read()
-        do {
-            while !closed, !authenticating, let packet = try inbound.next() { handle(packet, from: id) }
-        } catch {
-            protocolViolation(error)
-        }
-        driver.flush()
+        updateReading(context)
+        handleInbound(from: id)
+        port.readComplete()
     }
 
     /// An HTTP backend's `expire_at`: the connection ends then, with DISCONNECT 0x87 (not
@@ -297,7 +350,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     // MARK: Timers
 
     /// `mqtt.idle_timeout`: how long a connection may stay without a CONNECT, from accept.
-    private var idleTimeout: TimeAmount { .milliseconds(driver.broker.config.idleTimeout.milliseconds) }
+    private var idleTimeout: TimeAmount { .milliseconds(port.config.idleTimeout.milliseconds) }
 
     /// The timeout in force: the CONNECT timeout before CONNECT, keep-alive × multiplier after
     /// (nil when the client asked for no keep-alive).

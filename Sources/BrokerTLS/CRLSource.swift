@@ -4,13 +4,15 @@ package import NIOCore
 
 /// Where a CRL-checking listener's CRLs come from (Revocation's `CRLCache`). OpenSSL's
 /// callbacks ask it from inside handshakes, so it answers from memory; fetching is the
-/// source's business, outside any handshake. Confined to the listener's event loop.
-package protocol CRLSource: AnyObject {
+/// source's business, outside any handshake. Handshakes run on every event loop, so it
+/// answers from any of them.
+package protocol CRLSource: AnyObject, Sendable {
     /// The usable CRLs whose issuer has this DER-encoded name, newest first.
     func crls(issuerNameDER: [UInt8]) -> [CertificateRevocationList]
     /// What is known of a distribution point.
     func state(of point: HTTPURL) -> CRLPointState
     /// Completes once `point` has been fetched (or failed); starts the fetch when none runs.
+    /// Callers hop back to their own loop.
     func fetch(_ point: HTTPURL) -> EventLoopFuture<Void>
 }
 

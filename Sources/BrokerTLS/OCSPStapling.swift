@@ -1,21 +1,38 @@
 internal import COpenSSL
 package import CertTools
 package import Foundation
+import Synchronization
 
 /// A listener's current OCSP response, stapled to every handshake whose ClientHello asks for
-/// one (status_request). The `OCSPStapler` writes it and OpenSSL's status callback reads it,
-/// both on the broker's event loop. nil means no valid response: handshakes go on without a
-/// staple (fail open). Sendable only so it can be handed to the loop: it is never touched
-/// anywhere else.
-package final class OCSPStaple: @unchecked Sendable {
-    package var der: [UInt8]?
-    /// What the stapled response says, and when it was fetched (nil with no staple): for
-    /// status and metrics.
-    package var status: OCSPCertificateStatus?
-    package var fetchedAt: Date?
-    /// Why the last fetch failed, until one succeeds.
-    package var lastError: String?
+/// one (status_request). The `OCSPStapler` writes it on the broker's loop; OpenSSL's status
+/// callback reads it on whichever loop runs the handshake, so it lives behind a lock (taken
+/// once a handshake, uncontended but for the rare refresh). nil means no valid response:
+/// handshakes go on without a staple (fail open).
+package final class OCSPStaple: Sendable {
+    package struct State: Sendable {
+        package var der: [UInt8]?
+        /// What the stapled response says, and when it was fetched (nil with no staple): for
+        /// status and metrics.
+        package var status: OCSPCertificateStatus?
+        package var fetchedAt: Date?
+        /// Why the last fetch failed, until one succeeds.
+        package var lastError: String?
+
+        package init(der: [UInt8]? = nil, status: OCSPCertificateStatus? = nil, fetchedAt: Date? = nil, lastError: String? = nil) {
+            (self.der, self.status, self.fetchedAt, self.lastError) = (der, status, fetchedAt, lastError)
+        }
+    }
+
+    private let state = Mutex(State())
     package init() {}
+
+    /// The staple as it is now, all of it from one moment.
+    package var current: State { state.withLock { $0 } }
+    package var der: [UInt8]? { state.withLock { $0.der } }
+    package var lastError: String? { state.withLock { $0.lastError } }
+
+    /// Changes it in one step.
+    package func update(_ change: (inout State) -> Void) { state.withLock { change(&$0) } }
 }
 
 /// OpenSSL's status callback, which finds the listener's `OCSPStaple` through the

@@ -4,6 +4,7 @@ package import ConfigModel
 package import Foundation
 package import Logging
 package import NIOCore
+import Synchronization
 
 /// The CRLs one ssl listener checks client certificates against: those fetched from the http
 /// distribution points of the certificates it sees, and those in `crlfile`.
@@ -13,8 +14,11 @@ package import NIOCore
 /// (at least a minute), with 5 s backoff retries that keep the last good CRL; at most
 /// `capacity` points are kept, the oldest dropped first (as EMQX does). `crlfile` is re-read
 /// when it changes. Fetches never run inside a handshake: a handshake that meets a point not
-/// fetched yet asks for it and waits (`TLSHandler`). Confined to the broker's event loop
-/// (Sendable only so it can be handed there).
+/// fetched yet asks for it and waits (`TLSHandler`).
+///
+/// `@unchecked Sendable`: what it fetches and keeps is confined to the fetcher's event loop;
+/// what handshakes on other loops read (`crls(issuerNameDER:)`, `state(of:)`) is a `View`
+/// published behind a lock after every change, and `fetch` hops to the fetcher's loop.
 package final class CRLCache: CRLSource, @unchecked Sendable {
     private struct Point {
         var crls: [CertificateRevocationList] = []
@@ -39,8 +43,14 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
     private var fileError: String?
     private var fileWatch: RepeatedTask?
     private var stopped = false
-    /// Every usable CRL by the DER of its issuer's name: what the lookup callback reads.
-    private(set) var byIssuer: [[UInt8]: [CertificateRevocationList]] = [:]
+    /// What handshakes read: every usable CRL by the DER of its issuer's name, and what is
+    /// known of each distribution point.
+    private struct View {
+        var byIssuer: [[UInt8]: [CertificateRevocationList]] = [:]
+        var points: [HTTPURL: CRLPointState] = [:]
+    }
+
+    private let view = Mutex(View())
 
     /// A CRL is at most a few MB even for large CAs.
     static let maximumCRLSize = 32 << 20
@@ -78,17 +88,19 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         for point in points.values { point.refresh?.cancel() }
     }
 
-    package func state(of url: HTTPURL) -> CRLPointState {
-        guard let point = points[url] else { return .pending }
+    package func state(of url: HTTPURL) -> CRLPointState { view.withLock { $0.points[url] } ?? .pending }
+
+    package func crls(issuerNameDER: [UInt8]) -> [CertificateRevocationList] { view.withLock { $0.byIssuer[issuerNameDER] } ?? [] }
+
+    private static func state(of point: Point) -> CRLPointState {
         if !point.crls.isEmpty { return .available }
         if let error = point.lastError, !point.fetching { return .unavailable(error) }
         return .pending
     }
 
-    package func crls(issuerNameDER: [UInt8]) -> [CertificateRevocationList] { byIssuer[issuerNameDER] ?? [] }
-
     /// Completes once `url` has been fetched (or failed); starts the fetch when none runs.
     package func fetch(_ url: HTTPURL) -> EventLoopFuture<Void> {
+        guard fetcher.eventLoop.inEventLoop else { return fetcher.eventLoop.flatSubmit { self.fetch(url) } }
         let promise = fetcher.eventLoop.makePromise(of: Void.self)
         if points[url] == nil {
             points[url] = Point(policy: RevocationRefreshPolicy(interval: TimeInterval(settings.refreshInterval.milliseconds) / 1000))
@@ -104,6 +116,7 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
         guard !stopped else { return }
         points[url]?.fetching = true
         points[url]?.refresh?.cancel()
+        publish()
         let bound = NIOLoopBound(self, eventLoop: fetcher.eventLoop)
         fetcher.get(url, accept: "application/pkix-crl").whenComplete { result in bound.value.received(result, from: url) }
     }
@@ -176,13 +189,22 @@ package final class CRLCache: CRLSource, @unchecked Sendable {
             points[oldest]?.waiters.forEach { $0.succeed() }
             points[oldest] = nil
         }
+        publish()
     }
 
     private func rebuildIndex() {
         var index: [[UInt8]: [CertificateRevocationList]] = [:]
         for crl in fileCRLs + points.values.flatMap(\.crls) { index[crl.issuerNameDER, default: []].append(crl) }
         // Newest first: of equally good CRLs OpenSSL takes the first.
-        byIssuer = index.mapValues { $0.sorted { $0.thisUpdate > $1.thisUpdate } }
+        let byIssuer = index.mapValues { $0.sorted { $0.thisUpdate > $1.thisUpdate } }
+        view.withLock { $0.byIssuer = byIssuer }
+        publish()
+    }
+
+    /// Makes the points' states what handshakes see.
+    private func publish() {
+        let states = points.mapValues(Self.state(of:))
+        view.withLock { $0.points = states }
     }
 
     /// Each source (crlfile, then each distribution point in the order met) with the CRLs it

@@ -72,11 +72,10 @@ package final class OCSPStapler {
             let response = try OCSPResponse(der: reply.body)
             let status = try response.check(for: certificate, issuer: issuer, at: now())
             accept(response.der, status)
-            staple.lastError = nil
             schedule(after: policy.delayAfterSuccess(nextUpdate: status.nextUpdate, now: now()))
         } catch {
             let retry = policy.delayAfterFailure()
-            staple.lastError = "\(error)"
+            staple.update { $0.lastError = "\(error)" }
             let keeping =
                 staple.der == nil
                 ? "handshakes go on without a staple (fail open)" : "the last good response stays stapled until its nextUpdate"
@@ -88,9 +87,8 @@ package final class OCSPStapler {
     }
 
     private func accept(_ der: [UInt8], _ status: OCSPCertificateStatus) {
-        staple.der = der
-        staple.status = status
-        staple.fetchedAt = now()
+        let fetchedAt = now()
+        staple.update { $0 = OCSPStaple.State(der: der, status: status, fetchedAt: fetchedAt, lastError: nil) }
         let validity = status.nextUpdate.map { "until \(UTCDate.time($0))" } ?? "with no nextUpdate"
         let line = "OCSP staple for \(listenerID): \(Self.describe(status.state)), valid \(validity)"
         if lastState != status.state {
@@ -110,9 +108,9 @@ package final class OCSPStapler {
     /// The response reached its nextUpdate without a replacement: stop stapling it.
     private func expired(_ der: [UInt8]) {
         guard staple.der == der else { return }
-        staple.der = nil
-        staple.status = nil
-        staple.fetchedAt = nil
+        staple.update {
+            $0.der = nil; $0.status = nil; $0.fetchedAt = nil
+        }
         lastState = nil
         logger.warning("OCSP staple for \(listenerID) expired (nextUpdate passed with no fresh response); handshakes go on without one")
     }

@@ -13,11 +13,13 @@ import Testing
 @Suite struct MQTTConnectionHandlerTests {
     let loop = EmbeddedEventLoop()
     let driver: BrokerDriver
+    let port: LoopPort
 
     init() {
         var config = MQTTConfig()
         config.idleTimeout = .seconds(5)
         driver = BrokerDriver(broker: Broker(config: config, logger: Logger(label: "test")), eventLoop: loop)
+        port = LoopPort(driver: driver, config: config)
     }
 
     /// A client on its own embedded channel, reading what the broker sends with a client parser.
@@ -30,7 +32,7 @@ import Testing
             channel = EmbeddedChannel(loop: test.loop)
             self.version = version
             parser = MQTTPacketParser(version: version)
-            try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(driver: test.driver, listener: listener))
+            try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(port: test.port, listener: listener))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: port)).wait()
         }
 

@@ -10,13 +10,26 @@ public struct MQTTInboundStream: Sendable {
     public init(parser: MQTTPacketParser) { self.parser = parser }
 
     /// Adds bytes that arrived.
+    ///
+    /// Behind a packet not yet complete they are appended in place when nothing else holds
+    /// its storage. When packets parsed from it are still held (on their way to another event
+    /// loop, or queued for a subscriber), the partial packet and the new bytes go into a
+    /// buffer of their own: appending would copy the whole shared storage with room for the
+    /// new bytes on top, and grow it by that much at every read.
     public mutating func append(_ bytes: ByteBuffer) {
         var bytes = bytes
-        if pending == nil || pending!.readableBytes == 0 {
+        guard var rest = pending, rest.readableBytes > 0 else {
             pending = bytes
-        } else {
-            pending!.writeBuffer(&bytes)
+            return
         }
+        pending = nil  // so `rest` is the only reference this stream holds
+        if rest.modifyIfUniquelyOwned({ $0.writeBuffer(&bytes) }) == nil {
+            var merged = ByteBufferAllocator().buffer(capacity: rest.readableBytes + bytes.readableBytes)
+            merged.writeBuffer(&rest)
+            merged.writeBuffer(&bytes)
+            rest = merged
+        }
+        pending = rest
     }
 
     /// The next whole packet, or nil until more bytes arrive.

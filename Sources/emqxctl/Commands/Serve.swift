@@ -7,6 +7,7 @@ import ConfigPreflight
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import Operations
 import Stores
 
@@ -73,6 +74,12 @@ extension EmqxCtl {
         @Option(help: ArgumentHelp("The admin endpoint's bearer token, created on first start.", valueName: "path"))
         var adminToken = AdminToken.defaultPath
 
+        @Option(
+            help: ArgumentHelp(
+                "Event loops to run connections on (default: EMQXCTL_THREADS, else one per core). The broker core runs on the first.",
+                valueName: "n"))
+        var threads: Int?
+
         @Flag(name: .customLong("no-watch"), help: "Do not reload when the config or the TLS and ACL files it names change.")
         var noWatch = false
 
@@ -110,7 +117,8 @@ extension EmqxCtl {
             let logger = Logger(label: "emqxctl.broker")
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
             let server = BrokerServer(
-                config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB)
+                config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB,
+                threads: try Self.threads(threads, environment: environment))
             do {
                 _ = try server.start()
             } catch {
@@ -161,6 +169,23 @@ extension EmqxCtl {
 
         /// Opens the PSK store and imports `init_file` into it first, as EMQX does at start
         /// (an upsert: identities added with `psk add` stay). A bad file stops start-up.
+        /// --threads, else EMQXCTL_THREADS, else one loop per core this process may use
+        /// (NIO's count honours CPU affinity and cgroup quotas).
+        static func threads(_ option: Int?, environment: [String: String]) throws -> Int {
+            let range = 1...BrokerServer.maximumThreads
+            if let option {
+                guard range.contains(option) else { throw ValidationError("--threads \(option): must be 1 to \(range.upperBound)") }
+                return option
+            }
+            if let text = environment["EMQXCTL_THREADS"] {
+                guard let count = Int(text), range.contains(count) else {
+                    throw ValidationError("EMQXCTL_THREADS=\(text): must be a number from 1 to \(range.upperBound)")
+                }
+                return count
+            }
+            return min(System.coreCount, range.upperBound)
+        }
+
         static func openPSK(_ settings: PSKAuthenticationConfig, db: String, logger: Logger) throws -> StorePSKResolver {
             do {
                 let store = try PSKStore.open(path: db, create: true)
