@@ -88,6 +88,7 @@ extension EmqxCtl {
 
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
+            let threads = try Self.threads(threads, environment: environment)
             if config == nil { try Self.makeDevelopmentCertificates() }
             let (loaded, configFiles) = load(environment: environment)
             var diagnostics = loaded.diagnostics
@@ -118,7 +119,7 @@ extension EmqxCtl {
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
             let server = BrokerServer(
                 config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB,
-                threads: try Self.threads(threads, environment: environment))
+                threads: threads)
             do {
                 _ = try server.start()
             } catch {
