@@ -26,7 +26,7 @@ trap cleanup EXIT
 start_broker() { # $1 = emqxctl | mosquitto, $2 = port
     if [ "$1" = emqxctl ]; then
         printf 'listeners.tcp.default.bind = "127.0.0.1:%s"\nlisteners.ssl.default = marked_for_deletion\nlisteners.ws.default = marked_for_deletion\nlisteners.wss.default = marked_for_deletion\n' "$2" >"$work/emqx.conf"
-        taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --log-level warning >"$work/broker.log" 2>&1 &
+        taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --threads 1 --log-level warning >"$work/broker.log" 2>&1 &
     else
         printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000\nmax_inflight_messages 32\nlog_dest none\n' "$2" >"$work/mosquitto.conf"
         taskset -c 0 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &

@@ -26,7 +26,7 @@ port=$((20000 + RANDOM % 12000))
     echo "listeners.ssl.default { bind = \"127.0.0.1:$port\", max_conn_rate = \"$rate\", tcp_options.backlog = 4096"
     echo "  ssl_options { certfile = \"$work/ec/cert.pem\", keyfile = \"$work/ec/key.pem\", cacertfile = \"$work/ec/cacert.pem\", versions = [\"tlsv1.3\"] } }"
 } >"$work/emqx.conf"
-taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --log-level warning >"$work/broker.log" 2>&1 &
+taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --threads 1 --log-level warning >"$work/broker.log" 2>&1 &
 broker_pid=$!
 wait_for_port "$port" emqxctl || { cat "$work/broker.log" >&2; exit 1; }
 tls="--cafile $work/ec/cacert.pem --servername localhost --tls-version tlsv1.3"

@@ -1,7 +1,9 @@
 # The TLS brokers the TLS benchmarks compare, configured alike; sourced, not run. Needs
 # $work, $emqxctl (the load generator) and $broker_bin (the emqxctl that serves) set, and
 # common.sh sourced. Makes an ECDSA and an RSA PKI and a PSK under $work, and gives:
-#   start_broker BROKER PORT CASE   emqxctl or mosquitto on core 0; CASE is ec13 (ECDSA P-256,
+#   start_broker BROKER PORT CASE   emqxctl or mosquitto on $broker_cpus (default core 0;
+#                                   emqxctl with $broker_threads event loops, default 1);
+#                                   CASE is ec13 (ECDSA P-256,
 #                                   TLS 1.3), ec13n (the same, emqxctl without tickets),
 #                                   rsa12 (RSA-2048, TLS 1.2) or psk12 (PSK, TLS 1.2)
 #   client_tls CASE                 the matching `emqxctl bench` TLS options
@@ -28,7 +30,8 @@ start_broker() {
             echo "    versions = $versions${ciphers:+, ciphers = \"$ciphers\"}$tickets } }"
         } >"$work/emqx.conf"
         rm -f "$work/psk.db"*
-        taskset -c 0 "$broker_bin" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" --log-level warning >"$work/broker.log" 2>&1 &
+        taskset -c "${broker_cpus:-0}" "$broker_bin" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" \
+            --threads "${broker_threads:-1}" --log-level warning >"$work/broker.log" 2>&1 &
     else
         {
             echo "listener $2 127.0.0.1"
@@ -52,7 +55,7 @@ start_broker() {
             echo "tls_version ${versions:2:7}"
             [ -n "$ciphers" ] && echo "ciphers $ciphers"
         } >"$work/mosquitto.conf"
-        taskset -c 0 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+        taskset -c "${broker_cpus:-0}" mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
     fi
     broker_pid=$!
     wait_for_port "$2" "$1" || { cat "$work/broker.log" >&2; exit 1; }

@@ -35,7 +35,7 @@ listeners.wss.default {
 }
 authorization { no_match = allow, sources = [] }
 CONF
-taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --no-watch --log-level warning >"$work/broker.log" 2>&1 &
+taskset -c 0 "$emqxctl" serve --config "$work/emqx.conf" --threads 1 --no-watch --log-level warning >"$work/broker.log" 2>&1 &
 broker_pid=$!
 wait_for_port "$ssl" emqxctl || { cat "$work/broker.log" >&2; exit 1; }
 tls="--cafile $work/certs/cacert.pem --servername localhost"

@@ -64,6 +64,7 @@ public final class BrokerServer: @unchecked Sendable {
         self.paths = paths
         let mqtt = config.mqtt
         let forceShutdown = config.forceShutdown
+        HeapTrimmer.fixTrimThreshold()
         loops = BrokerLoops(
             threads: min(max(1, threads), Self.maximumThreads),
             broker: { Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger) }, config: mqtt,

@@ -50,6 +50,27 @@ final class HeapTrimmer {
     }
 }
 
+extension HeapTrimmer {
+    /// With several event loops each thread allocates from a heap of its own, and
+    /// `malloc_trim` gives back only free pages inside those heaps, not the free top of each
+    /// (only the main heap's); glibc shrinks a thread's heap top as it frees, but only past a
+    /// threshold it raises to as much as 32 MB once a large block was freed. Fixing the
+    /// threshold at 128 kB (glibc's default, which fixing it also keeps from moving) has every
+    /// thread give its heap top back as it frees. Called once, before the loops start.
+    static func fixTrimThreshold() {
+        _ = mallocOption?(-1, 128 << 10)  // M_TRIM_THRESHOLD
+    }
+}
+
+/// glibc's `mallopt`, looked up as `malloc_trim` is.
+private let mallocOption: (@convention(c) (Int32, Int32) -> Int32)? = {
+    #if canImport(Glibc)
+        dlsym(nil, "mallopt").map { unsafeBitCast($0, to: (@convention(c) (Int32, Int32) -> Int32).self) }
+    #else
+        nil
+    #endif
+}()
+
 /// glibc's `malloc_trim`, which Swift's Glibc module does not declare; looked up once
 /// (RTLD_DEFAULT is the null handle). nil on other C libraries.
 private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
