@@ -50,12 +50,12 @@ extension Broker {
         let (session, sessionPresent) = takeOver(clientID, packet, now: now, actions: &actions)
         links[connection] = session
         session.connection = connection
-        session.limits = config
+        session.limits = limits
         var identity = client ?? AuthorizationClient(clientID: clientID)
         identity.clientID = clientID
         identity.username = packet.username
         session.client = identity
-        session.will = packet.will
+        session.will = packet.will.map(Shared.init)
         session.inboundAliases = [:]
         let ceiling = UInt32(clamping: config.sessionExpiryInterval.milliseconds / 1000)
         if v5 {
@@ -168,7 +168,7 @@ extension Broker {
         session.connection = nil
         session.retryGeneration += 1
         session.retryArmed = false
-        if let will = session.will {
+        if let will = session.will?.value {
             let delay = min(UInt32(will.properties.willDelayInterval ?? 0), session.expiryInterval)
             if delay == 0 {
                 publishWillNow(session, now: now, actions: &actions)
@@ -190,7 +190,7 @@ extension Broker {
     }
 
     mutating func publishWillNow(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
-        guard let will = session.will else { return }
+        guard let will = session.will?.value else { return }
         session.will = nil
         session.willGeneration += 1
         // A will goes out only where its client may publish (deny_action does not apply).

@@ -11,7 +11,7 @@ extension Broker {
         messagesReceived += 1
         var topic = packet.topicName
         if let alias = packet.properties.topicAlias {
-            guard Int(alias) <= session.limits.maxTopicAlias else {
+            guard Int(alias) <= session.limits.value.maxTopicAlias else {
                 return fail(
                     connection, .topicAliasInvalid, "topic alias \(alias) is above mqtt.max_topic_alias", now: now, actions: &actions)
             }
@@ -24,18 +24,18 @@ extension Broker {
                 session.inboundAliases[alias] = topic
             }
         }
-        guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < session.limits.maxTopicLevels else {
+        guard topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) < session.limits.value.maxTopicLevels else {
             return fail(connection, .topicNameInvalid, "the topic has more than mqtt.max_topic_levels levels", now: now, actions: &actions)
         }
-        guard packet.qos.rawValue <= session.limits.maxQoSAllowed else {
+        guard packet.qos.rawValue <= session.limits.value.maxQoSAllowed else {
             return fail(
                 connection, .qosNotSupported, "QoS \(packet.qos.rawValue) is above mqtt.max_qos_allowed", now: now, actions: &actions)
         }
-        guard !packet.retain || session.limits.retainAvailable else {
+        guard !packet.retain || session.limits.value.retainAvailable else {
             return fail(
                 connection, .retainNotSupported, "a retained message, but mqtt.retain_available is false", now: now, actions: &actions)
         }
-        if session.limits.strictMode, packet.properties.payloadFormatIndicator == 1,
+        if session.limits.value.strictMode, packet.properties.payloadFormatIndicator == 1,
             packet.payload.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) == nil
         {
             return fail(connection, .payloadFormatInvalid, "the payload is marked UTF-8 but is not", now: now, actions: &actions)
@@ -48,11 +48,11 @@ extension Broker {
             // 5.0 §3.3.4: a client may leave at most Receive Maximum (mqtt.max_inflight, as
             // CONNACK advertised) QoS 2 messages unreleased; mqtt.max_awaiting_rel bounds 3.1.1
             // clients, and 5.0 ones below it.
-            let receiveMaximum = session.protocolVersion.hasProperties ? session.limits.maxInflight : Int.max
-            let quota = session.limits.maxAwaitingRel > 0 ? session.limits.maxAwaitingRel : Int.max
+            let receiveMaximum = session.protocolVersion.hasProperties ? session.limits.value.maxInflight : Int.max
+            let quota = session.limits.value.maxAwaitingRel > 0 ? session.limits.value.maxAwaitingRel : Int.max
             if session.awaitingRelease.count >= min(receiveMaximum, quota) {
                 // Forget releases the client never sent within mqtt.await_rel_timeout.
-                let cutoff = now - .milliseconds(session.limits.awaitRelTimeout.milliseconds)
+                let cutoff = now - .milliseconds(session.limits.value.awaitRelTimeout.milliseconds)
                 session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
             }
             if session.awaitingRelease.count >= receiveMaximum {

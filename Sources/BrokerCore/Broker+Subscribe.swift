@@ -25,15 +25,15 @@ extension Broker {
                 codes.append(.topicFilterInvalid)
                 continue
             }
-            if parsed.shareGroup != nil && !session.limits.sharedSubscription {
+            if parsed.shareGroup != nil && !session.limits.value.sharedSubscription {
                 codes.append(.sharedSubscriptionsNotSupported)
                 continue
             }
-            if parsed.filter.hasWildcards && !session.limits.wildcardSubscription {
+            if parsed.filter.hasWildcards && !session.limits.value.wildcardSubscription {
                 codes.append(.wildcardSubscriptionsNotSupported)
                 continue
             }
-            if parsed.filter.levels.count > session.limits.maxTopicLevels || (parsed.shareGroup != nil && subscription.noLocal) {
+            if parsed.filter.levels.count > session.limits.value.maxTopicLevels || (parsed.shareGroup != nil && subscription.noLocal) {
                 codes.append(.topicFilterInvalid)
                 continue
             }
@@ -42,7 +42,7 @@ extension Broker {
                 codes.append(session.protocolVersion.hasProperties ? .notAuthorized : ReasonCode(rawValue: 0x80))
                 continue
             }
-            subscription.qos = QoS(rawValue: min(subscription.qos.rawValue, UInt8(session.limits.maxQoSAllowed)))!
+            subscription.qos = QoS(rawValue: min(subscription.qos.rawValue, UInt8(session.limits.value.maxQoSAllowed)))!
             let isNew = subscriptions.subscribe(session.clientID, parsed, options: subscription, identifier: identifier)
             session.filters.insert(subscription.topicFilter)
             codes.append(ReasonCode(rawValue: subscription.qos.rawValue))

@@ -25,16 +25,18 @@ extension Broker {
     /// 3.1.1 only: resend what is still unacknowledged after mqtt.retry_interval, with DUP.
     /// (5.0 §4.4 forbids resending except on reconnect, which `resume` does for both.)
     mutating func armRetry(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
-        guard !session.retryArmed, !session.protocolVersion.hasProperties, session.limits.retryInterval.milliseconds > 0 else { return }
+        guard !session.retryArmed, !session.protocolVersion.hasProperties, session.limits.value.retryInterval.milliseconds > 0 else {
+            return
+        }
         session.retryArmed = true
         session.retryGeneration += 1
-        let interval = TimeAmount.milliseconds(session.limits.retryInterval.milliseconds)
+        let interval = TimeAmount.milliseconds(session.limits.value.retryInterval.milliseconds)
         actions.append(.schedule(.retry(clientID: session.clientID, generation: session.retryGeneration), at: now + interval))
     }
 
     private mutating func retry(_ session: Session, now: NIODeadline, actions: inout BrokerActions) {
         guard let connection = session.connection, !session.inflight.isEmpty else { return }
-        let due = now - .milliseconds(session.limits.retryInterval.milliseconds)
+        let due = now - .milliseconds(session.limits.value.retryInterval.milliseconds)
         for id in session.inflightOrder {
             guard var outgoing = session.inflight[id], outgoing.sentAt <= due else { continue }
             outgoing.sentAt = now

@@ -13,7 +13,11 @@ package import NIOCore
 package struct Broker {
     /// The `mqtt {}` in force for new connections; each session keeps the limits of its
     /// CONNECT (`Session.limits`).
-    package private(set) var config: MQTTConfig
+    package private(set) var config: MQTTConfig {
+        didSet { limits = Shared(config) }
+    }
+    /// `config`, as sessions that connect now keep it.
+    private(set) var limits: Shared<MQTTConfig>
     /// When a busy connection that holds too much is closed.
     package let forceShutdown: ForceShutdownConfig
     package let logger: Logger
@@ -59,6 +63,7 @@ package struct Broker {
         authorization: AuthorizationPolicy? = nil
     ) {
         self.config = config
+        self.limits = Shared(config)
         self.forceShutdown = forceShutdown
         self.logger = logger
         self.authorization = authorization
@@ -203,7 +208,7 @@ package struct Broker {
                 actions: &actions)
             return true
         }
-        let window = min(session.clientReceiveMaximum, session.limits.maxInflight)
+        let window = min(session.clientReceiveMaximum, session.limits.value.maxInflight)
         guard session.inflight.count < window else {
             enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
             return false
@@ -224,7 +229,7 @@ package struct Broker {
     mutating func enqueue(
         _ message: ApplicationMessage, identifiers: [Int], for session: Session, now: NIODeadline, actions: inout BrokerActions
     ) {
-        guard message.qos != .atMostOnce || session.limits.mqueueStoreQoS0 else {
+        guard message.qos != .atMostOnce || session.limits.value.mqueueStoreQoS0 else {
             // QoS 0 is not kept for a busy or offline session unless mqueue_store_qos0.
             drops.qos0NotQueued += 1
             return
@@ -293,7 +298,9 @@ package struct Broker {
                 _ = session.queue.popFirst()
                 continue
             }
-            if entry.message.qos != .atMostOnce && session.inflight.count >= min(session.clientReceiveMaximum, session.limits.maxInflight) {
+            if entry.message.qos != .atMostOnce
+                && session.inflight.count >= min(session.clientReceiveMaximum, session.limits.value.maxInflight)
+            {
                 return
             }
             _ = session.queue.popFirst()

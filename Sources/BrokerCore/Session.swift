@@ -36,7 +36,7 @@ package final class Session {
 
     /// Seconds the session lives after its connection ends; `UInt32.max` is forever.
     package var expiryInterval: UInt32 = 0
-    package var will: ConnectPacket.Will?
+    package var will: Shared<ConnectPacket.Will>?
     /// Which will, expiry and retry timers still apply: a timer carries the generation it was
     /// armed in, and one that is not current does nothing when it fires.
     var willGeneration = 0
@@ -60,7 +60,8 @@ package final class Session {
     /// The `mqtt {}` limits in force when the client last connected: what its CONNACK told it
     /// (Receive Maximum, Maximum QoS, Topic Alias Maximum, …), so a reload's new limits apply
     /// to the next CONNECT, never to a session mid-way.
-    var limits = MQTTConfig()
+    var limits = Session.defaultLimits
+    static let defaultLimits = Shared(MQTTConfig())
 
     init(clientID: String, protocolVersion: ProtocolVersion, queueLimit: Int) {
         self.clientID = clientID

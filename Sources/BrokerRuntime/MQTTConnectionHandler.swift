@@ -86,8 +86,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         if admitted, context.channel.isActive { begin(context) }
     }
 
+    // Peer addresses come from `context.channel.remoteAddress`, which NIO read once at accept;
+    // `context.remoteAddress` asks the kernel (getpeername) at every call.
     func channelActive(context: ChannelHandlerContext) {
-        guard listener.admitLogging(context.remoteAddress, now: context.eventLoop.now) else { return refuse(context) }
+        guard listener.admitLogging(context.channel.remoteAddress, now: context.eventLoop.now) else { return refuse(context) }
         begin(context)
         context.fireChannelActive()
     }
@@ -95,7 +97,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// An admitted connection: registered with the broker, its idle deadline armed.
     private func begin(_ context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
-        peer = peer ?? context.remoteAddress
+        peer = peer ?? context.channel.remoteAddress
         id = port.register(self)
         arm(in: idleTimeout)
     }

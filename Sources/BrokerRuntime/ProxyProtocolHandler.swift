@@ -53,7 +53,7 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
             return
         case .invalid(let error):
             done = true
-            listener.logFailure("refused: \(error)", peer: context.remoteAddress)
+            listener.logFailure("refused: \(error)", peer: context.channel.remoteAddress)
             context.close(promise: nil)
         case .complete(let header, let length):
             done = true

@@ -62,7 +62,7 @@ package final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     package func channelActive(context: ChannelHandlerContext) {
-        peer = context.remoteAddress
+        peer = context.channel.remoteAddress
         // Never cancelled (cancelling a NIO scheduled task scans the loop's whole timer
         // queue): it fires once, and closes the channel only if the handshake is still going.
         let handler = NIOLoopBound(Weak(self), eventLoop: context.eventLoop)

@@ -82,7 +82,7 @@ private final class OCSPRequestHandler: ChannelInboundHandler {
 
     private func answer(_ context: ChannelHandlerContext) {
         guard let head else { return }
-        let peer = context.remoteAddress?.logDescription ?? "?"
+        let peer = context.channel.remoteAddress?.logDescription ?? "?"
         let request: [UInt8]?
         switch head.method {
         case .GET: request = Self.decodeGET(head.uri)

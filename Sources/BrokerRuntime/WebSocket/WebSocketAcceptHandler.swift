@@ -22,7 +22,7 @@ final class WebSocketAcceptHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard listener.admitLogging(context.remoteAddress, now: context.eventLoop.now) else {
+        guard listener.admitLogging(context.channel.remoteAddress, now: context.eventLoop.now) else {
             context.close(promise: nil)
             return
         }
@@ -31,7 +31,7 @@ final class WebSocketAcceptHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: deadline) {
             let (handler, context) = bound.value
             guard !handler.handedOver, context.channel.isActive else { return }
-            handler.listener.log(.info, "no WebSocket upgrade within mqtt.idle_timeout; closing", peer: context.remoteAddress)
+            handler.listener.log(.info, "no WebSocket upgrade within mqtt.idle_timeout; closing", peer: context.channel.remoteAddress)
             context.close(promise: nil)
         }
         context.fireChannelActive()
@@ -88,7 +88,7 @@ final class WebSocketRefusalHandler: ChannelInboundHandler, RemovableChannelHand
             case .refuse(let refusal, let why): (status, reason) = (refusal, why)
             case .upgrade: (status, reason) = (.upgradeRequired, "MQTT here needs a WebSocket upgrade (Upgrade: websocket)")
             }
-            listener.logFailure("WebSocket refused: HTTP \(status.code): \(reason)", peer: context.remoteAddress)
+            listener.logFailure("WebSocket refused: HTTP \(status.code): \(reason)", peer: context.channel.remoteAddress)
             let body = context.channel.allocator.buffer(string: reason + "\n")
             var headers: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8", "Connection": "close"]
             headers.add(name: "Content-Length", value: "\(body.readableBytes)")

@@ -48,7 +48,7 @@ final class WebSocketMQTTHandler: ChannelDuplexHandler {
             guard let idleTimeout = handler.idleTimeout, context.channel.isActive, !handler.sentClose else { return }
             let quiet = context.eventLoop.now - handler.lastRead
             guard quiet >= idleTimeout else { return handler.scheduleIdleCheck(in: idleTimeout - quiet, context: context) }
-            handler.listener.log(.info, "nothing received within websocket.idle_timeout; closing", peer: context.remoteAddress)
+            handler.listener.log(.info, "nothing received within websocket.idle_timeout; closing", peer: context.channel.remoteAddress)
             handler.closeWith(.normalClosure, context: context)
         }
     }
@@ -87,7 +87,7 @@ final class WebSocketMQTTHandler: ChannelDuplexHandler {
                     return !sentClose && context.channel.isActive
                 }
             } catch {
-                listener.logFailure("WebSocket message that does not inflate (\(error)); closing", peer: context.remoteAddress)
+                listener.logFailure("WebSocket message that does not inflate (\(error)); closing", peer: context.channel.remoteAddress)
                 closeWith(.dataInconsistentWithMessage, context: context)
             }
         case .text:
