@@ -19,8 +19,11 @@ import Testing
         return try Subprocess("python3", [script, name, "\(broker.port)", "\(broker.process.processIdentifier)"]).run(timeout: 90)
     }
 
-    @Test func aStalledSubscriberCostsItsOwnBoundedQueue() throws {
-        let broker = try ServeHarness(config: Self.config)
+    /// With one loop; with two (the subscriber, accepted first, on the second loop, the
+    /// publisher on the broker's); with three (both away from the broker's loop, so its
+    /// packets and the deliveries both cross loops, each way bounded).
+    @Test(arguments: [1, 2, 3]) func aStalledSubscriberCostsItsOwnBoundedQueue(threads: Int) throws {
+        let broker = try ServeHarness(config: Self.config, threads: threads)
         let outcome = try Self.check("stalled-subscriber", broker)
         #expect(outcome.stdout == "stalled-subscriber: ok\n", "\(outcome)")
     }
