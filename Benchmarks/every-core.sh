@@ -8,6 +8,10 @@
 #      and both processes' CPU.
 #   2. A 1 kHz QoS 1 stream's p50/p99 latency (ECDSA TLS 1.3) while a handshake storm
 #      (bench conn --concurrency 64, RSA) runs, with 1 loop and with 2.
+#   3. The design against its alternative, routing alone on its loop (serve's hidden
+#      --routing-loop-alone: connections only on the other loops): QoS 1 messages/s, 4
+#      publishers to 4 subscribers over TLS, with the broker's CPU a message, and RSA
+#      handshakes/s; for 1 loop, 2 loops sharing the routing loop, and 2 with it alone.
 #
 #   Benchmarks/every-core.sh [seconds]      (default 5)
 set -euo pipefail
@@ -93,3 +97,33 @@ for threads in 1 2; do
     storm "emqxctl --threads $threads" "$port"
     stop_broker
 done
+
+messages() { # NAME PORT: QoS 1, 4 publishers -> 4 subscribers over TLS 1.2 (RSA), 64 B
+    local before after tls="--cafile $work/rsa/cacert.pem --servername localhost"
+    # shellcheck disable=SC2086
+    "$emqxctl" bench sub --port "$2" --clients 4 --qos 1 --topic 'm/%i' --duration "$((seconds + 3))" $tls >"$work/sub.out" &
+    local sub_pid=$!
+    sleep 1.5
+    before=$(cpu_ticks "$broker_pid")
+    # shellcheck disable=SC2086
+    "$emqxctl" bench pub --port "$2" --clients 4 --qos 1 --size 64 --topic 'm/%i' --duration "$seconds" $tls >"$work/pub.out"
+    after=$(cpu_ticks "$broker_pid")
+    wait "$sub_pid"
+    local received
+    received=$(sed -E 's/.*: ([0-9]+) received.*/\1/' "$work/sub.out")
+    awk -v b="$1" -v r="$received" -v t="$((after - before))" -v hz="$ticks" -v s="$seconds" 'BEGIN {
+        printf "%-34s QoS 1 4->4: %7.0f msg/s, broker %4.1f us CPU a message\n", b, r / s, (r > 0 ? (t / hz) * 1e6 / r : 0) }'
+}
+
+echo "== the routing loop shared with connections, or alone =="
+for variant in "1" "2" "2 --routing-loop-alone"; do
+    port=$((20000 + RANDOM % 12000))
+    set -- $variant
+    broker_threads=$1
+    broker_flags=${2:-}
+    start_broker emqxctl "$port" rsa12
+    messages "emqxctl --threads $variant" "$port"
+    rate "emqxctl --threads $variant" "$port"
+    stop_broker
+done
+broker_flags=""

@@ -2,7 +2,8 @@
 # $work, $emqxctl (the load generator) and $broker_bin (the emqxctl that serves) set, and
 # common.sh sourced. Makes an ECDSA and an RSA PKI and a PSK under $work, and gives:
 #   start_broker BROKER PORT CASE   emqxctl or mosquitto on $broker_cpus (default core 0;
-#                                   emqxctl with $broker_threads event loops, default 1);
+#                                   emqxctl with $broker_threads event loops, default 1,
+#                                   and $broker_flags);
 #                                   CASE is ec13 (ECDSA P-256,
 #                                   TLS 1.3), ec13n (the same, emqxctl without tickets),
 #                                   rsa12 (RSA-2048, TLS 1.2) or psk12 (PSK, TLS 1.2)
@@ -31,7 +32,7 @@ start_broker() {
         } >"$work/emqx.conf"
         rm -f "$work/psk.db"*
         taskset -c "${broker_cpus:-0}" "$broker_bin" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" \
-            --threads "${broker_threads:-1}" --log-level warning >"$work/broker.log" 2>&1 &
+            --threads "${broker_threads:-1}" ${broker_flags:-} --log-level warning >"$work/broker.log" 2>&1 &
     else
         {
             echo "listener $2 127.0.0.1"

@@ -10,17 +10,31 @@ import NIOPosix
 /// accepted onto. `LoopPort`s carry packets between them. docs/architecture.md says why one
 /// routing loop and not shards.
 final class BrokerLoops: Sendable {
+    /// What listeners accept onto (NIO hands out its loops in turn): the one group of every
+    /// loop, or with `routingAlone` a second group of all loops but the broker's.
     let group: MultiThreadedEventLoopGroup
-    /// In the group's order: index i is loop i.
+    private let routingGroup: MultiThreadedEventLoopGroup?
+    /// Index i is loop i; the broker's is 0.
     let loops: [any EventLoop]
     let driver: NIOLoopBound<BrokerDriver>
     /// Each loop's port, by index.
     let ports: [NIOLoopBound<LoopPort>]
 
-    init(threads: Int, broker: @escaping @Sendable () -> Broker, config: MQTTConfig, logger: Logger) {
+    /// `routingAlone` (for the benchmark of the alternative): connections only on loops 1...,
+    /// the broker's loop left to routing.
+    init(threads: Int, routingAlone: Bool = false, broker: @escaping @Sendable () -> Broker, config: MQTTConfig, logger: Logger) {
         precondition(threads >= 1 && threads < ConnectionID.maximumLoops)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let loops = Array(group.makeIterator())
+        let loops: [any EventLoop]
+        if routingAlone && threads > 1 {
+            let routing = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            routingGroup = routing
+            group = MultiThreadedEventLoopGroup(numberOfThreads: threads - 1)
+            loops = Array(routing.makeIterator()) + Array(group.makeIterator())
+        } else {
+            routingGroup = nil
+            group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            loops = Array(group.makeIterator())
+        }
         self.loops = loops
         let home = loops[0]
         // NIOLoopBound values are made on their loop. submit fails only on a loop that has
@@ -47,6 +61,12 @@ final class BrokerLoops: Sendable {
 
     /// The broker's loop.
     var home: any EventLoop { loops[0] }
+
+    /// Stops every loop.
+    func shutdown() {
+        try? group.syncShutdownGracefully()
+        try? routingGroup?.syncShutdownGracefully()
+    }
 
     /// The index of `loop` in the group.
     func index(of loop: any EventLoop) -> Int {

@@ -22,6 +22,7 @@ public final class BrokerServer: @unchecked Sendable {
     var config: BrokerConfig
     let logger: Logger
     let loops: BrokerLoops
+    private let routingLoopAlone: Bool
     var driver: NIOLoopBound<BrokerDriver> { loops.driver }
     /// The listeners running, each as last applied. A reload replaces the array (under
     /// `applying`), starting and stopping listeners in it.
@@ -50,11 +51,14 @@ public final class BrokerServer: @unchecked Sendable {
     /// listener id): nothing behind certfile, keyfile, cacertfile, dhfile or issuer_pem is
     /// read again. `pskResolver` answers PSK identities on ssl listeners when PSK is enabled;
     /// relative crlfile paths are resolved by `paths`; built_in_database users live in
-    /// `userDatabase`. Connections run on `threads` event loops (at least 1).
+    /// `userDatabase`. Connections run on `threads` event loops (at least 1); with
+    /// `routingLoopAlone`, on all of them but the broker's (an alternative for benchmarks).
     public init(
         config: BrokerConfig, material: [String: ListenerMaterial], logger: Logger, pskResolver: (any PSKResolver)? = nil,
-        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db", threads: Int = 1
+        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db", threads: Int = 1,
+        routingLoopAlone: Bool = false
     ) {
+        self.routingLoopAlone = routingLoopAlone
         self.userDatabase = userDatabase
         threadPool.start()
         self.config = config
@@ -66,7 +70,7 @@ public final class BrokerServer: @unchecked Sendable {
         let forceShutdown = config.forceShutdown
         HeapTrimmer.fixTrimThreshold()
         loops = BrokerLoops(
-            threads: min(max(1, threads), Self.maximumThreads),
+            threads: min(max(1, threads), Self.maximumThreads), routingAlone: routingLoopAlone,
             broker: { Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger) }, config: mqtt,
             logger: logger)
     }
@@ -116,7 +120,8 @@ public final class BrokerServer: @unchecked Sendable {
             bound.append((listener.id, running.channel.localAddress!))
         }
         let threads = loops.loops.count
-        logger.notice("Serving on \(threads) event loop\(threads == 1 ? "" : "s") (the broker core on the first).")
+        let placement = routingLoopAlone && threads > 1 ? "; connections on the others" : ""
+        logger.notice("Serving on \(threads) event loop\(threads == 1 ? "" : "s") (the broker core on the first\(placement)).")
         try scheduleHeapTrim()
         authentication.startRefreshing()
         databaseRules.forEach { $0.startRefreshing() }
@@ -424,7 +429,7 @@ public final class BrokerServer: @unchecked Sendable {
         _ = try? loops.withEachPort { _ in }.wait()
         authentication.shutdown()
         databaseRules.forEach { $0.stop() }
-        try? loops.group.syncShutdownGracefully()
+        loops.shutdown()
         try? threadPool.syncShutdownGracefully()
     }
 }

@@ -80,6 +80,10 @@ extension EmqxCtl {
                 valueName: "n"))
         var threads: Int?
 
+        /// For Benchmarks/every-core.sh: the design's alternative, measured beside it.
+        @Flag(help: .hidden)
+        var routingLoopAlone = false
+
         @Flag(name: .customLong("no-watch"), help: "Do not reload when the config or the TLS and ACL files it names change.")
         var noWatch = false
 
@@ -119,7 +123,7 @@ extension EmqxCtl {
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
             let server = BrokerServer(
                 config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB,
-                threads: threads)
+                threads: threads, routingLoopAlone: routingLoopAlone)
             do {
                 _ = try server.start()
             } catch {
