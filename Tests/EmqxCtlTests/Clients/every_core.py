@@ -17,11 +17,12 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from checks import RESULTS, check
+
 PORT = int(sys.argv[1])
 LOOPS = int(sys.argv[2])
 HOST = "127.0.0.1"
 V3, V5 = mqtt.MQTTv311, mqtt.MQTTv5
-RESULTS = []
 
 
 class Client:
@@ -77,18 +78,6 @@ class Client:
 def spacer():
     """A connection that only moves the next one onto the next loop."""
     return Client()
-
-
-def check(name):
-    def wrap(function):
-        try:
-            problem = function()
-        except Exception as error:  # noqa: BLE001 - every failure is a reported result
-            problem = f"{type(error).__name__}: {error}"
-        RESULTS.append((name, problem))
-        print(f"FAIL {name}: {problem}" if problem else f"PASS {name}", flush=True)
-        return function
-    return wrap
 
 
 @check("order per publisher at QoS 1 and 2, publishers on every loop")

@@ -13,6 +13,8 @@ import sys
 import time
 import uuid
 
+from checks import RESULTS, check
+
 FIX = "python3 -m pip install 'paho-mqtt>=2,<3' (in a venv, or with --break-system-packages on Debian 12)"
 try:
     import paho.mqtt
@@ -30,7 +32,6 @@ PORT = int(sys.argv[1])
 HOST = "127.0.0.1"
 WEBSOCKETS = "--websockets" in sys.argv[2:]
 V3, V5 = mqtt.MQTTv311, mqtt.MQTTv5
-RESULTS = []
 
 
 def unique(prefix):
@@ -104,18 +105,6 @@ class Client:
         """Ends the connection without DISCONNECT, as a crash would."""
         self.client.loop_stop()
         self.client.socket().close()
-
-
-def check(name):
-    def wrap(function):
-        try:
-            problem = function()
-        except Exception as error:  # noqa: BLE001 - every failure is a reported result
-            problem = f"{type(error).__name__}: {error}"
-        RESULTS.append((name, problem))
-        print(f"FAIL {name}: {problem}" if problem else f"PASS {name}", flush=True)
-        return function
-    return wrap
 
 
 def both(name, body):
