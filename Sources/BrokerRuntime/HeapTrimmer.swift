@@ -56,7 +56,8 @@ extension HeapTrimmer {
     /// (only the main heap's); glibc shrinks a thread's heap top as it frees, but only past a
     /// threshold it raises to as much as 32 MB once a large block was freed. Fixing the
     /// threshold at 128 kB (glibc's default, which fixing it also keeps from moving) has every
-    /// thread give its heap top back as it frees. Called once, before the loops start.
+    /// thread give its heap top back as it frees. Called as a server makes its loops (again
+    /// for a second server, which changes nothing).
     static func fixTrimThreshold() {
         _ = mallocOption?(-1, 128 << 10)  // M_TRIM_THRESHOLD
     }

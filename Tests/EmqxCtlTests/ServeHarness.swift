@@ -17,14 +17,17 @@ final class ServeHarness {
 
     /// Starts the broker with `config` and waits for its listener line (up to 20 s).
     /// `prepare` runs in the broker's folder first (to make certificates, say). `threads`:
-    /// its event loops (serve's default, one per core, without it).
-    init(config: String = defaultConfig, threads: Int? = nil, prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
+    /// its event loops (serve's default, one per core, without it); `options`: more of serve's.
+    init(
+        config: String = defaultConfig, threads: Int? = nil, options: [String] = [],
+        prepare: (TemporaryDirectory) throws -> Void = { _ in }
+    ) throws {
         folder = try TemporaryDirectory()
         try prepare(folder)
         try folder.write("emqx.conf", config)
         let loops = threads.map { ["--threads", "\($0)"] } ?? []
         process = try Subprocess(
-            Emqxctl.binary, ["serve", "--config", "emqx.conf", "--log-level", "info"] + loops, workingDirectory: folder.path
+            Emqxctl.binary, ["serve", "--config", "emqx.conf", "--log-level", "info"] + loops + options, workingDirectory: folder.path
         ).start()
         let deadline = Date().addingTimeInterval(20)
         var found: UInt16?

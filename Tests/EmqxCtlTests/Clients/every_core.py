@@ -10,74 +10,20 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 import uuid
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-
 from checks import RESULTS, check
+from paho_client import V5, Client, session_expiry
 
 PORT = int(sys.argv[1])
 LOOPS = int(sys.argv[2])
 HOST = "127.0.0.1"
-V3, V5 = mqtt.MQTTv311, mqtt.MQTTv5
-
-
-class Client:
-    def __init__(self, client_id=None, version=V5, clean=True, will=None, expiry=None):
-        self.messages = queue.Queue()
-        self.connack = queue.Queue()
-        self.disconnects = queue.Queue()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"c-{uuid.uuid4().hex[:8]}", protocol=version,
-            clean_session=clean if version == V3 else None)
-        self.client.max_inflight_messages_set(100)
-        self.client.max_queued_messages_set(0)
-        self.client.on_message = lambda c, u, m: self.messages.put(m)
-        self.client.on_connect = lambda c, u, f, rc, p: self.connack.put((f, rc))
-        self.client.on_disconnect = lambda c, u, f, rc, p: self.disconnects.put(rc)
-        if will:
-            self.client.will_set(**will)
-        kwargs = {"keepalive": 30}
-        if version == V5:
-            kwargs["clean_start"] = clean
-            if expiry is not None:
-                properties = Properties(PacketTypes.CONNECT)
-                properties.SessionExpiryInterval = expiry
-                kwargs["properties"] = properties
-        self.client.connect(HOST, PORT, **kwargs)
-        self.client.loop_start()
-        self.flags, self.reason = self.connack.get(timeout=5)
-
-    def subscribe(self, topic, qos=1):
-        done = queue.Queue()
-        self.client.on_subscribe = lambda c, u, mid, codes, p: done.put(codes)
-        self.client.subscribe(topic, qos)
-        return done.get(timeout=5)
-
-    def received(self, count, timeout=20):
-        got, deadline = [], time.time() + timeout
-        while len(got) < count and time.time() < deadline:
-            try:
-                got.append(self.messages.get(timeout=max(0.01, deadline - time.time())))
-            except queue.Empty:
-                break
-        return got
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def drop(self):
-        self.client.loop_stop()
-        self.client.socket().close()
+Client.port = PORT
 
 
 def spacer():
     """A connection that only moves the next one onto the next loop."""
-    return Client()
+    return Client(V5)
 
 
 @check("order per publisher at QoS 1 and 2, publishers on every loop")
@@ -87,10 +33,10 @@ def order():
     # (paho 2.1, publishing QoS 2 faster than the broker's Receive Maximum, sends queued
     # messages with the payloads of earlier ones, against mosquitto as well).
     topic = f"order/{uuid.uuid4().hex[:6]}"
-    subscriber = Client()
+    subscriber = Client(V5)
     subscriber.subscribe(f"{topic}/#", qos=2)
     count = 200  # all of them fit the subscriber's queue (mqtt.max_mqueue_len, 1000)
-    publishers = [Client() if index % 2 == 0 else None for index in range(LOOPS)]  # spread over the loops
+    publishers = [Client(V5) if index % 2 == 0 else None for index in range(LOOPS)]  # spread over the loops
 
     def run(index, publisher):
         if publisher:
@@ -127,12 +73,12 @@ def order():
 @check("session takeover when the new connection lands on another loop")
 def takeover():
     client_id = f"device-{uuid.uuid4().hex[:6]}"
-    first = Client(client_id, clean=False, expiry=300)
+    first = Client(V5, client_id, clean=False, properties=session_expiry(300))
     first.subscribe("takeover/t", qos=1)
     previous = first
     for round_ in range(LOOPS + 1):
         spacers = [spacer() for _ in range(round_ % LOOPS)]
-        second = Client(client_id, clean=False, expiry=300)
+        second = Client(V5, client_id, clean=False, properties=session_expiry(300))
         if not second.flags.session_present:
             return f"round {round_}: session_present = 0"
         try:
@@ -142,7 +88,7 @@ def takeover():
         if int(reason.value) != 0x8E:
             return f"round {round_}: the old connection got {reason}, not 0x8E session taken over"
         previous.client.loop_stop()
-        publisher = Client()
+        publisher = Client(V5)
         publisher.client.publish("takeover/t", f"r{round_}", qos=1).wait_for_publish(5)
         got = second.received(1, timeout=5)
         publisher.close()
@@ -158,10 +104,10 @@ def takeover():
 @check("shared subscription round robin over members on every loop")
 def shared():
     group = f"$share/g{uuid.uuid4().hex[:6]}/shared/t"
-    members = [Client() for _ in range(LOOPS)]
+    members = [Client(V5) for _ in range(LOOPS)]
     for member in members:
         member.subscribe(group, qos=1)
-    publisher = Client()
+    publisher = Client(V5)
     total = 60 * LOOPS
     for n in range(total):
         publisher.client.publish("shared/t", f"{n}", qos=1).wait_for_publish(5)
@@ -178,10 +124,10 @@ def shared():
 @check("a will is delivered to subscribers on every loop")
 def will():
     topic = f"will/{uuid.uuid4().hex[:6]}"
-    watchers = [Client() for _ in range(LOOPS)]
+    watchers = [Client(V5) for _ in range(LOOPS)]
     for watcher in watchers:
         watcher.subscribe(topic, qos=1)
-    dying = Client(will={"topic": topic, "payload": b"gone", "qos": 1})
+    dying = Client(V5, will={"topic": topic, "payload": b"gone", "qos": 1})
     dying.drop()
     got = [watcher.received(1, timeout=5) for watcher in watchers]
     for watcher in watchers:
@@ -194,17 +140,17 @@ def will():
 @check("a retained message is seen by new subscribers on every loop")
 def retained():
     topic = f"retained/{uuid.uuid4().hex[:6]}"
-    publisher = Client()
+    publisher = Client(V5)
     publisher.client.publish(topic, b"kept", qos=1, retain=True).wait_for_publish(5)
     publisher.close()
     for index in range(LOOPS + 1):
-        subscriber = Client()
+        subscriber = Client(V5)
         subscriber.subscribe(topic, qos=1)
         got = subscriber.received(1, timeout=5)
         subscriber.close()
         if [(m.payload, m.retain) for m in got] != [(b"kept", True)]:
             return f"subscriber {index}: {[(m.payload, m.retain) for m in got]}"
-    cleaner = Client()
+    cleaner = Client(V5)
     cleaner.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
     cleaner.close()
     return None
