@@ -5,7 +5,9 @@
 # on core 0 while `emqxctl bench conn` makes full handshakes from core 1 for SECONDS; the
 # broker's CPU a handshake is split by where the samples fell: OpenSSL (libcrypto, libssl),
 # the kernel, libc, the Swift runtime, and the broker's own code. OpenSSL's share costs both
-# brokers alike; the rest is each one's per-connection machinery.
+# brokers alike; the rest is each one's per-connection machinery. `floor` is `emqxctl bench
+# floor` on serve's config: the same TLS handler, a fixed CONNACK and no broker, so its cost
+# is SwiftNIO's, the TLS's and the kernel's (BROKERS="emqxctl floor mosquitto" by default).
 #
 #   Benchmarks/handshake-profile.sh [seconds] [cases]   (defaults 8, "ec13 rsa12 psk12")
 #   KEEP=1 keeps the perf.BROKER.CASE.data files (their folder is printed) for perf report.
@@ -26,7 +28,7 @@ broker_bin=$emqxctl
 source Benchmarks/tls-brokers.sh
 
 for case in $cases; do
-    for broker in emqxctl mosquitto; do
+    for broker in ${BROKERS:-emqxctl floor mosquitto}; do
         port=$((20000 + RANDOM % 6000))
         start_broker "$broker" "$port" "$case"
         # shellcheck disable=SC2046

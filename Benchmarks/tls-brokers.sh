@@ -1,9 +1,11 @@
 # The TLS brokers the TLS benchmarks compare, configured alike; sourced, not run. Needs
 # $work, $emqxctl (the load generator) and $broker_bin (the emqxctl that serves) set, and
 # common.sh sourced. Makes an ECDSA and an RSA PKI and a PSK under $work, and gives:
-#   start_broker BROKER PORT CASE   emqxctl or mosquitto on $broker_cpus (default core 0;
-#                                   emqxctl with $broker_threads event loops, default 1,
-#                                   and $broker_flags);
+#   start_broker BROKER PORT CASE   emqxctl, floor or mosquitto on $broker_cpus (default
+#                                   core 0; emqxctl with $broker_threads event loops, default
+#                                   1, and $broker_flags; floor is `emqxctl bench floor` on
+#                                   emqxctl's config: the listener's TLS and a fixed CONNACK,
+#                                   no broker behind it);
 #                                   CASE is ec13 (ECDSA P-256,
 #                                   TLS 1.3), ec13n (the same, emqxctl without tickets),
 #                                   rsa12 (RSA-2048, TLS 1.2) or psk12 (PSK, TLS 1.2)
@@ -22,17 +24,22 @@ start_broker() {
     rsa12) pki=$work/rsa versions='["tlsv1.2"]' ciphers=ECDHE-RSA-AES128-GCM-SHA256 ;;
     psk12) versions='["tlsv1.2"]' ciphers=PSK-AES128-GCM-SHA256 psk=1 ;;
     esac
-    if [ "$1" = emqxctl ]; then
+    if [ "$1" = emqxctl ] || [ "$1" = floor ]; then
         {
             echo 'listeners.tcp.default = marked_for_deletion'
             [ -n "$psk" ] && echo "psk_authentication { enable = true, init_file = \"$work/psk.txt\", secret_encoding = hex }"
             echo "listeners.ssl.default { bind = \"127.0.0.1:$2\", max_connections = 10000, tcp_options.backlog = 4096"
             echo "  ssl_options { certfile = \"$pki/cert.pem\", keyfile = \"$pki/key.pem\", cacertfile = \"$pki/cacert.pem\""
             echo "    versions = $versions${ciphers:+, ciphers = \"$ciphers\"}$tickets } }"
-        } >"$work/emqx.conf"
-        rm -f "$work/psk.db"*
-        taskset -c "${broker_cpus:-0}" "$broker_bin" serve --config "$work/emqx.conf" --psk-db "$work/psk.db" \
-            --threads "${broker_threads:-1}" ${broker_flags:-} --log-level warning >"$work/broker.log" 2>&1 &
+        } >"$work/$1.$2.conf"
+        rm -f "$work/$1.$2.psk.db"*
+        if [ "$1" = floor ]; then
+            taskset -c "${broker_cpus:-0}" "$broker_bin" bench floor --config "$work/$1.$2.conf" --psk-db "$work/$1.$2.psk.db" \
+                >"$work/$1.log" 2>&1 &
+        else
+            taskset -c "${broker_cpus:-0}" "$broker_bin" serve --config "$work/$1.$2.conf" --psk-db "$work/$1.$2.psk.db" \
+                --threads "${broker_threads:-1}" ${broker_flags:-} --log-level warning >"$work/$1.log" 2>&1 &
+        fi
     else
         {
             echo "listener $2 127.0.0.1"
@@ -56,10 +63,10 @@ start_broker() {
             echo "tls_version ${versions:2:7}"
             [ -n "$ciphers" ] && echo "ciphers $ciphers"
         } >"$work/mosquitto.conf"
-        taskset -c "${broker_cpus:-0}" mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+        taskset -c "${broker_cpus:-0}" mosquitto -c "$work/mosquitto.conf" >"$work/$1.log" 2>&1 &
     fi
     broker_pid=$!
-    wait_for_port "$2" "$1" || { cat "$work/broker.log" >&2; exit 1; }
+    wait_for_port "$2" "$1" || { cat "$work/$1.log" >&2; exit 1; }
 }
 
 client_tls() { # the bench TLS options for CASE $1

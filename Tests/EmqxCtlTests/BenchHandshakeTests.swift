@@ -86,3 +86,59 @@ import Testing
         #expect(broken.status == 2, "\(broken)")
     }
 }
+
+/// `emqxctl bench floor`: the listener's TLS with a fixed CONNACK behind it, the floor the
+/// TLS benchmarks measure serve against, answers real clients.
+@Suite struct BenchFloorTests {
+    let folder: TemporaryDirectory
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("pki")])
+        guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
+        _ = try folder.write("emqx.conf", BenchHandshakeTests.config)
+    }
+
+    /// Starts the floor and waits for the port it bound.
+    func startFloor(_ arguments: [String] = []) throws -> (Subprocess.Running, Int) {
+        let floor = try Subprocess(Emqxctl.binary, ["bench", "floor", "--config", "emqx.conf"] + arguments, workingDirectory: folder.path)
+            .start()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && floor.isRunning {
+            if let match = floor.stderr.firstMatch(of: /on port (\d+), one event loop/), let port = Int(match.1) { return (floor, port) }
+            usleep(20_000)
+        }
+        let outcome = floor.stop()
+        throw ServeHarness.HarnessFailure(description: "bench floor did not start: \(outcome)")
+    }
+
+    @Test func answersTLSClientsWithAConnAck() throws {
+        let (floor, port) = try startFloor()
+        defer { floor.stop() }
+        let verified = ["--cafile", "pki/cacert.pem", "--servername", "localhost"]
+        let conn = try Emqxctl.run(["bench", "conn", "--port", "\(port)", "--duration", "1"] + verified, in: folder.path)
+        #expect(conn.status == 0, "\(conn)")
+        #expect(conn.stdout.contains(" 0 failed"), "\(conn)")
+        for version in ["mqttv311", "mqttv5"] {
+            let published = try Subprocess(
+                "mosquitto_pub",
+                ["-h", "localhost", "-p", "\(port)", "--cafile", "pki/cacert.pem", "-V", version, "-t", "floor", "-m", "x"],
+                workingDirectory: folder.path
+            ).run(timeout: 10)
+            #expect(published.status == 0, "\(version): \(published)")
+        }
+        // Its TLS is the listener's: a client that does not trust the CA fails the handshake.
+        let otherCA = try Emqxctl.run(["cert", "gen", "--out", folder.file("other")])
+        #expect(otherCA.status == 0, "\(otherCA)")
+        let untrusted = try Emqxctl.run(
+            ["bench", "conn", "--port", "\(port)", "--duration", "1", "--cafile", "other/cacert.pem", "--servername", "localhost"],
+            in: folder.path)
+        #expect(untrusted.status == 1, "\(untrusted)")
+    }
+
+    @Test func anUnknownListenerIsAUsageError() throws {
+        let outcome = try Emqxctl.run(["bench", "floor", "--config", "emqx.conf", "--listener", "ssl:nope"], in: folder.path)
+        #expect(outcome.status == 64, "\(outcome)")
+        #expect(outcome.stderr.contains("no listener ssl:nope"), "\(outcome)")
+    }
+}

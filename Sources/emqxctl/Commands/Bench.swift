@@ -32,7 +32,7 @@ extension EmqxCtl {
                   0 measured; 1 nothing succeeded (no connection, nothing published, nothing
                   received): stderr says why, each kind of failure with its count; 64 bad usage
                 """,
-            subcommands: [Conn.self, Pub.self, Sub.self, Handshake.self]
+            subcommands: [Conn.self, Pub.self, Sub.self, Handshake.self, Floor.self]
         )
     }
 }
