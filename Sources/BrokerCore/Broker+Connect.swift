@@ -67,6 +67,7 @@ extension Broker {
             session.clientReceiveMaximum = 65535
             session.clientMaximumPacketSize = nil
         }
+        for change in settleDurability(session) { actions.append(.persist(change)) }
         // mqtt.server_keepalive overrides the client's keep-alive only where CONNACK can say so
         // (5.0's Server Keep Alive), as EMQX does: a 3.1.1 client that was never told would be
         // kept open, and its will held back, for longer than it asked.
@@ -114,7 +115,7 @@ extension Broker {
         existing.willGeneration += 1
         existing.expiryGeneration += 1
         guard !packet.cleanStart else {
-            end(existing)
+            end(existing, actions: &actions)
             let session = fresh()
             sessions[clientID] = session
             return (session, false)
@@ -179,8 +180,13 @@ extension Broker {
             }
         }
         if session.expiryInterval == 0 {
-            end(session)
-        } else if session.expiryInterval != UInt32.max {
+            end(session, actions: &actions)
+            return
+        }
+        if session.isDurable {
+            actions.append(.persist(.sessionDisconnected(clientID: session.clientID, expiryInterval: session.expiryInterval)))
+        }
+        if session.expiryInterval != UInt32.max {
             session.expiryGeneration += 1
             actions.append(
                 .schedule(
@@ -202,12 +208,16 @@ extension Broker {
             topic: will.topic, payload: ByteBuffer(bytes: will.payload), qos: will.qos, retain: will.retain, properties: properties,
             publisher: session.clientID, expiresAt: expiresAt
         )
-        if message.retain { retain(message) }
+        if message.retain { retain(message, now: now, actions: &actions) }
         route(message, now: now, actions: &actions)
     }
 
-    /// Removes a session and its subscriptions.
-    mutating func end(_ session: Session) {
+    /// Removes a session and its subscriptions (from the state store too, if it was there).
+    mutating func end(_ session: Session, actions: inout BrokerActions) {
+        if session.isDurable {
+            session.isDurable = false
+            actions.append(.persist(.sessionEnded(clientID: session.clientID)))
+        }
         for filter in session.filters {
             if let parsed = try? SubscriptionTree<String>.ParsedFilter(filter) { subscriptions.unsubscribe(session.clientID, parsed) }
         }

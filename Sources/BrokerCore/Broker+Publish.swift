@@ -53,7 +53,10 @@ extension Broker {
             if session.awaitingRelease.count >= min(receiveMaximum, quota) {
                 // Forget releases the client never sent within mqtt.await_rel_timeout.
                 let cutoff = now - .milliseconds(session.limits.value.awaitRelTimeout.milliseconds)
-                session.awaitingRelease = session.awaitingRelease.filter { $0.value > cutoff }
+                for (stale, arrived) in session.awaitingRelease where arrived <= cutoff {
+                    session.awaitingRelease[stale] = nil
+                    if session.isDurable { actions.append(.persist(.releaseCompleted(clientID: session.clientID, packetID: stale))) }
+                }
             }
             if session.awaitingRelease.count >= receiveMaximum {
                 return fail(
@@ -83,25 +86,40 @@ extension Broker {
             let reason: ReasonCode = session.protocolVersion.hasProperties ? .notAuthorized : .success
             return acknowledge(packet, reason, from: session, on: connection, now: now, actions: &actions)
         }
-        if packet.retain { retain(message) }
-        let delivered = route(message, now: now, actions: &actions)
+        let persistedBefore = actions.persisted
+        if packet.retain { retain(message, now: now, actions: &actions) }
+        // retainer.stop_publish_clear_msg: a message that clears a retained one goes no further.
+        let clears = packet.retain && packet.payload.readableBytes == 0 && retainer.stopPublishClearMsg
+        let delivered = clears ? 0 : route(message, now: now, actions: &actions)
         let reason: ReasonCode = delivered == 0 && session.protocolVersion.hasProperties ? .noMatchingSubscribers : .success
-        acknowledge(packet, reason, from: session, on: connection, now: now, actions: &actions)
+        // Acknowledged only once what it changed on disk is committed.
+        let durable = actions.persisted != persistedBefore
+        acknowledge(packet, reason, from: session, on: connection, durable: durable, now: now, actions: &actions)
     }
 
     /// PUBACK or PUBREC for an inbound QoS 1 or 2 PUBLISH.
     private func acknowledge(
-        _ packet: PublishPacket, _ reason: ReasonCode, from session: Session, on connection: ConnectionID, now: NIODeadline,
-        actions: inout BrokerActions
+        _ packet: PublishPacket, _ reason: ReasonCode, from session: Session, on connection: ConnectionID, durable: Bool = false,
+        now: NIODeadline, actions: inout BrokerActions
     ) {
         guard let id = packet.packetIdentifier else { return }
         switch packet.qos {
         case .atMostOnce: break
-        case .atLeastOnce: actions.append(.send(.puback(PubAckPacket(packetIdentifier: id, reasonCode: reason)), to: connection))
+        case .atLeastOnce:
+            let ack = MQTTPacket.puback(PubAckPacket(packetIdentifier: id, reasonCode: reason))
+            actions.append(durable ? .sendCommitted(ack, to: connection) : .send(ack, to: connection))
         case .exactlyOnce:
             // A refused message is not awaiting release: its PUBREC carries an error (5.0).
-            if !reason.isError { session.awaitingRelease[id] = now }
-            actions.append(.send(.pubrec(PubAckPacket(packetIdentifier: id, reasonCode: reason)), to: connection))
+            var durable = durable
+            if !reason.isError {
+                session.awaitingRelease[id] = now
+                if session.isDurable {
+                    actions.append(.persist(.releaseAwaited(clientID: session.clientID, packetID: id)))
+                    durable = true
+                }
+            }
+            let ack = MQTTPacket.pubrec(PubAckPacket(packetIdentifier: id, reasonCode: reason))
+            actions.append(durable ? .sendCommitted(ack, to: connection) : .send(ack, to: connection))
         }
     }
 
@@ -128,17 +146,27 @@ extension Broker {
         return decision.allowed
     }
 
-    /// Stores or clears (empty payload) the retained message of a topic (§3.3.1.3).
-    mutating func retain(_ message: ApplicationMessage) {
+    /// Stores or clears (empty payload) the retained message of a topic (§3.3.1.3), within
+    /// `retainer`: not when it is off, nor past its payload size or message count; kept for
+    /// `msg_expiry_interval` unless the message says otherwise; on disc when so configured.
+    mutating func retain(_ message: ApplicationMessage, now: NIODeadline? = nil, actions: inout BrokerActions) {
+        guard retainer.enable else { return }
         if message.payload.readableBytes == 0 {
-            retained[message.topic] = nil
-        } else {
-            var stored = message
-            stored.retain = true
-            // Its own copy: the payload is a slice of a read buffer several times its size.
-            stored.payload = ByteBuffer(buffer: message.payload)
-            retained[message.topic] = stored
+            guard retained.removeValue(forKey: message.topic) != nil else { return }
+            if retainer.storageType == .disc { actions.append(.persist(.retained(topic: message.topic, nil))) }
+            return
         }
+        guard message.payload.readableBytes <= retainer.maxPayloadSize else { return }
+        if retainer.maxRetainedMessages > 0, retained.count >= retainer.maxRetainedMessages, retained[message.topic] == nil { return }
+        var stored = message
+        stored.retain = true
+        // Its own copy: the payload is a slice of a read buffer several times its size.
+        stored.payload = ByteBuffer(buffer: message.payload)
+        if stored.expiresAt == nil, retainer.msgExpiryInterval.milliseconds > 0, let now {
+            stored.expiresAt = now + .milliseconds(retainer.msgExpiryInterval.milliseconds)
+        }
+        retained[message.topic] = stored
+        if retainer.storageType == .disc { actions.append(.persist(.retained(topic: message.topic, stored))) }
     }
 
     /// PUBACK, PUBREC, PUBREL and PUBCOMP from the client.
@@ -147,7 +175,8 @@ extension Broker {
     ) {
         switch packet {
         case .puback(let ack), .pubcomp(let ack):
-            guard session.removeInflight(ack.packetIdentifier) != nil else { return }
+            guard let removed = session.removeInflight(ack.packetIdentifier) else { return }
+            forget(removed.sequence, of: session, actions: &actions)
             drainQueue(session, now: now, actions: &actions)
         case .pubrec(let ack):
             guard var outgoing = session.inflight[ack.packetIdentifier] else {
@@ -157,16 +186,32 @@ extension Broker {
             }
             if ack.reasonCode.isError {
                 _ = session.removeInflight(ack.packetIdentifier)
+                forget(outgoing.sequence, of: session, actions: &actions)
                 return drainQueue(session, now: now, actions: &actions)
             }
             outgoing.state = .awaitingPubComp
             outgoing.sentAt = now
             session.inflight[ack.packetIdentifier] = outgoing
-            actions.append(.send(.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier)), to: connection))
+            let release = MQTTPacket.pubrel(PubAckPacket(packetIdentifier: ack.packetIdentifier))
+            if outgoing.sequence != 0 {
+                // Released on disk before PUBREL goes: after a crash PUBREL is resent, not the message.
+                actions.append(.persist(.messageReleased(clientID: session.clientID, sequence: outgoing.sequence)))
+                actions.append(.sendCommitted(release, to: connection))
+            } else {
+                actions.append(.send(release, to: connection))
+            }
         case .pubrel(let ack):
             let known = session.awaitingRelease.removeValue(forKey: ack.packetIdentifier) != nil
             let reason: ReasonCode = known || !session.protocolVersion.hasProperties ? .success : .packetIdentifierNotFound
-            actions.append(.send(.pubcomp(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason)), to: connection))
+            let complete = MQTTPacket.pubcomp(PubAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: reason))
+            if known && session.isDurable {
+                // Until this is on disk, a crash would take the identifier's next message for a
+                // retransmission of this one.
+                actions.append(.persist(.releaseCompleted(clientID: session.clientID, packetID: ack.packetIdentifier)))
+                actions.append(.sendCommitted(complete, to: connection))
+            } else {
+                actions.append(.send(complete, to: connection))
+            }
         default:
             break
         }

@@ -45,6 +45,7 @@ extension Broker {
             subscription.qos = QoS(rawValue: min(subscription.qos.rawValue, UInt8(session.limits.value.maxQoSAllowed)))!
             let isNew = subscriptions.subscribe(session.clientID, parsed, options: subscription, identifier: identifier)
             session.filters.insert(subscription.topicFilter)
+            if session.isDurable { actions.append(.persist(.subscribed(clientID: session.clientID, subscription, identifier: identifier))) }
             codes.append(ReasonCode(rawValue: subscription.qos.rawValue))
             let wantsRetained = subscription.retainHandling == 0 || (subscription.retainHandling == 1 && isNew)
             if parsed.shareGroup == nil && wantsRetained {
@@ -55,7 +56,8 @@ extension Broker {
                 }
             }
         }
-        actions.append(.send(.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection))
+        let suback = MQTTPacket.suback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes))
+        actions.append(session.isDurable ? .sendCommitted(suback, to: connection) : .send(suback, to: connection))
         for (message, identifier) in retainedToSend {
             deliver(message, to: session, identifiers: identifier.map { [$0] } ?? [], now: now, actions: &actions)
         }
@@ -67,8 +69,11 @@ extension Broker {
         let codes = packet.topicFilters.map { filter -> ReasonCode in
             guard let parsed = try? SubscriptionTree<String>.ParsedFilter(filter) else { return .topicFilterInvalid }
             session.filters.remove(filter)
-            return subscriptions.unsubscribe(session.clientID, parsed) ? .success : .noSubscriptionExisted
+            guard subscriptions.unsubscribe(session.clientID, parsed) else { return .noSubscriptionExisted }
+            if session.isDurable { actions.append(.persist(.unsubscribed(clientID: session.clientID, filter: filter))) }
+            return .success
         }
-        actions.append(.send(.unsuback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes)), to: connection))
+        let unsuback = MQTTPacket.unsuback(SubAckPacket(packetIdentifier: packet.packetIdentifier, reasonCodes: codes))
+        actions.append(session.isDurable ? .sendCommitted(unsuback, to: connection) : .send(unsuback, to: connection))
     }
 }

@@ -14,11 +14,13 @@ extension Broker {
         case .sessionExpiry(let clientID, let generation):
             guard let session = sessions[clientID], session.expiryGeneration == generation, session.connection == nil else { return }
             publishWillNow(session, now: now, actions: &actions)
-            end(session)
+            end(session, actions: &actions)
         case .retry(let clientID, let generation):
             guard let session = sessions[clientID], session.retryGeneration == generation else { return }
             session.retryArmed = false
             retry(session, now: now, actions: &actions)
+        case .retainerSweep:
+            sweepRetained(now: now, actions: &actions)
         }
     }
 

@@ -20,6 +20,10 @@ package struct Broker {
     private(set) var limits: Shared<MQTTConfig>
     /// When a busy connection that holds too much is closed.
     package let forceShutdown: ForceShutdownConfig
+    /// How retained messages are kept (`retainer`).
+    package let retainer: RetainerConfig
+    /// `session_persistence.enable`: sessions with an expiry interval are durable.
+    package let sessionPersistence: Bool
     package let logger: Logger
     /// Decides what clients may publish and subscribe to; nil allows everything. Replace it
     /// with `replaceAuthorization`, which invalidates the sessions' caches.
@@ -59,12 +63,14 @@ package struct Broker {
     }
 
     package init(
-        config: MQTTConfig, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(), logger: Logger,
-        authorization: AuthorizationPolicy? = nil
+        config: MQTTConfig, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(), retainer: RetainerConfig = RetainerConfig(),
+        sessionPersistence: Bool = false, logger: Logger, authorization: AuthorizationPolicy? = nil
     ) {
         self.config = config
         self.limits = Shared(config)
         self.forceShutdown = forceShutdown
+        self.retainer = retainer
+        self.sessionPersistence = sessionPersistence
         self.logger = logger
         self.authorization = authorization
     }
@@ -189,18 +195,23 @@ package struct Broker {
         _ message: ApplicationMessage, to session: Session, identifiers: [Int], now: NIODeadline, actions: inout BrokerActions
     ) {
         if let expiresAt = message.expiresAt, expiresAt <= now { return }
-        guard let connection = session.connection, !busy.contains(connection), session.queue.isEmpty else {
-            return enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
+        let sequence = session.sequence(for: message)
+        if sequence != 0 {
+            actions.append(
+                .persist(.messageAdded(clientID: session.clientID, sequence: sequence, message, identifiers: identifiers)))
         }
-        send(message, identifiers: identifiers, to: session, via: connection, now: now, actions: &actions)
+        guard let connection = session.connection, !busy.contains(connection), session.queue.isEmpty else {
+            return enqueue(message, identifiers: identifiers, sequence: sequence, for: session, now: now, actions: &actions)
+        }
+        send(message, identifiers: identifiers, sequence: sequence, to: session, via: connection, now: now, actions: &actions)
     }
 
     /// Sends one message to a connected session, in its inflight window; false when the window
     /// is full (nothing was sent).
     @discardableResult
     private mutating func send(
-        _ message: ApplicationMessage, identifiers: [Int], to session: Session, via connection: ConnectionID, now: NIODeadline,
-        actions: inout BrokerActions
+        _ message: ApplicationMessage, identifiers: [Int], sequence: UInt64, to session: Session, via connection: ConnectionID,
+        now: NIODeadline, actions: inout BrokerActions
     ) -> Bool {
         if message.qos == .atMostOnce {
             transmit(
@@ -210,14 +221,15 @@ package struct Broker {
         }
         let window = min(session.clientReceiveMaximum, session.limits.value.maxInflight)
         guard session.inflight.count < window else {
-            enqueue(message, identifiers: identifiers, for: session, now: now, actions: &actions)
+            enqueue(message, identifiers: identifiers, sequence: sequence, for: session, now: now, actions: &actions)
             return false
         }
         let id = session.allocatePacketID()
         session.inflight[id] = Session.Outgoing(
             message: message, subscriptionIdentifiers: identifiers, state: message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec,
-            sentAt: now)
+            sentAt: now, sequence: sequence)
         session.inflightOrder.append(id)
+        if sequence != 0 { actions.append(.persist(.messageSent(clientID: session.clientID, sequence: sequence, packetID: id))) }
         transmit(
             message, packetID: id, identifiers: identifiers, duplicate: false, to: session, via: connection, now: now, actions: &actions)
         armRetry(session, now: now, actions: &actions)
@@ -227,7 +239,8 @@ package struct Broker {
     /// Queues a message for a session that cannot take it now: offline, busy, its window full,
     /// or older messages waiting (which keeps the order). `drainQueue` sends them on.
     mutating func enqueue(
-        _ message: ApplicationMessage, identifiers: [Int], for session: Session, now: NIODeadline, actions: inout BrokerActions
+        _ message: ApplicationMessage, identifiers: [Int], sequence: UInt64, for session: Session, now: NIODeadline,
+        actions: inout BrokerActions
     ) {
         guard message.qos != .atMostOnce || session.limits.value.mqueueStoreQoS0 else {
             // QoS 0 is not kept for a busy or offline session unless mqueue_store_qos0.
@@ -235,7 +248,8 @@ package struct Broker {
             return
         }
         defer { shutDownIfOverfull(session, now: now, actions: &actions) }
-        if !session.queue.append(message, identifiers: identifiers) {
+        if let dropped = session.queue.append(message, identifiers: identifiers, sequence: sequence) {
+            forget(dropped.sequence, of: session, actions: &actions)
             drops.queueFull += 1
             if session.queue.dropped.isPowerOfTwo {
                 logger.warning(
@@ -281,11 +295,23 @@ package struct Broker {
         if let limit = session.clientMaximumPacketSize, packet.bodySize(version: session.protocolVersion) + 5 > limit {
             // 5.0 §3.1.2.11.4: a packet larger than the client's maximum is discarded.
             drops.tooLarge += 1
-            if let packetID { _ = session.removeInflight(packetID) }
+            if let packetID, let removed = session.removeInflight(packetID) { forget(removed.sequence, of: session, actions: &actions) }
             return
         }
         messagesDelivered += 1
-        actions.append(.send(.publish(packet), to: connection))
+        // A durable QoS 2 message's packet identifier must be on disk before the client sees
+        // it: resent after a crash with another, it would be a second message to the client.
+        if session.isDurable && message.qos == .exactlyOnce {
+            actions.append(.sendCommitted(.publish(packet), to: connection))
+        } else {
+            actions.append(.send(.publish(packet), to: connection))
+        }
+    }
+
+    /// A message a durable session no longer holds (acknowledged, dropped or expired).
+    mutating func forget(_ sequence: UInt64, of session: Session, actions: inout BrokerActions) {
+        guard sequence != 0, session.isDurable else { return }
+        actions.append(.persist(.messageRemoved(clientID: session.clientID, sequence: sequence)))
     }
 
     /// Sends queued messages while the session is connected, not busy, and its window allows.
@@ -296,6 +322,7 @@ package struct Broker {
         while let entry = session.queue.first {
             if let expiresAt = entry.message.expiresAt, expiresAt <= now {
                 _ = session.queue.popFirst()
+                forget(entry.sequence, of: session, actions: &actions)
                 continue
             }
             if entry.message.qos != .atMostOnce
@@ -304,7 +331,9 @@ package struct Broker {
                 return
             }
             _ = session.queue.popFirst()
-            send(entry.message, identifiers: entry.identifiers, to: session, via: connection, now: now, actions: &actions)
+            send(
+                entry.message, identifiers: entry.identifiers, sequence: entry.sequence, to: session, via: connection, now: now,
+                actions: &actions)
         }
     }
 

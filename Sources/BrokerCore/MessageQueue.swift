@@ -13,6 +13,8 @@ struct MessageQueue {
     struct Entry {
         var message: ApplicationMessage
         var identifiers: [Int]
+        /// Its name in the state store; 0 when it is not kept there.
+        var sequence: UInt64 = 0
     }
 
     /// Made at the first append: an empty CircularBuffer holds 16 entries (an ApplicationMessage
@@ -28,21 +30,20 @@ struct MessageQueue {
     var count: Int { storage?.count ?? 0 }
     var isEmpty: Bool { storage?.isEmpty ?? true }
 
-    /// Appends; returns false when the oldest message had to be dropped to make room.
+    /// Appends; returns the oldest entry when it had to be dropped to make room.
     @discardableResult
-    mutating func append(_ message: ApplicationMessage, identifiers: [Int]) -> Bool {
-        var keptAll = true
+    mutating func append(_ message: ApplicationMessage, identifiers: [Int], sequence: UInt64 = 0) -> Entry? {
+        var droppedEntry: Entry?
         if limit > 0 && count >= limit {
-            _ = popFirst()
+            droppedEntry = popFirst()
             dropped += 1
-            keptAll = false
         }
         var owned = message
         owned.payload = ByteBuffer(buffer: message.payload)
         bytes += owned.payload.readableBytes
         if storage == nil { storage = CircularBuffer(initialCapacity: 4) }
-        storage!.append(Entry(message: owned, identifiers: identifiers))
-        return keptAll
+        storage!.append(Entry(message: owned, identifiers: identifiers, sequence: sequence))
+        return droppedEntry
     }
 
     /// The oldest message, left in the queue.

@@ -27,6 +27,11 @@ package final class Session {
     /// they arrived (for mqtt.await_rel_timeout).
     package var awaitingRelease: [UInt16: NIODeadline] = [:]
     private var nextPacketID: UInt16 = 1
+    /// Kept in the state store (`session_persistence` on and an expiry interval above 0):
+    /// its changes go out as `DurableChange`s.
+    package var isDurable = false
+    /// Names each QoS 1 and 2 message given to a durable session, in order.
+    var nextSequence: UInt64 = 1
 
     /// What the client said it can take (5.0 CONNECT properties).
     package var clientReceiveMaximum = 65535
@@ -49,6 +54,8 @@ package final class Session {
         package var subscriptionIdentifiers: [Int]
         package var state: State
         package var sentAt: NIODeadline
+        /// Its name in the state store (0 for a session that is not durable).
+        package var sequence: UInt64 = 0
 
         package enum State {
             case awaitingPubAck
@@ -78,6 +85,14 @@ package final class Session {
             if inflight[candidate] == nil { return candidate }
         }
         preconditionFailure("65535 messages in flight")
+    }
+
+    /// The sequence for a message it is given: 0 unless it is durable and the message is QoS 1
+    /// or 2, the ones kept.
+    func sequence(for message: ApplicationMessage) -> UInt64 {
+        guard isDurable, message.qos != .atMostOnce else { return 0 }
+        defer { nextSequence += 1 }
+        return nextSequence
     }
 
     func removeInflight(_ id: UInt16) -> Outgoing? {

@@ -28,6 +28,12 @@ final class BrokerDriver {
     private var remotes: [Remote] = [Remote()]
     /// Connections on other loops whose channel said it cannot take more.
     private var unwritable: Set<ConnectionID> = []
+    /// Where durable changes go, when sessions persist or retained messages live on disc.
+    private var journal: StateJournal?
+    /// Writes and closes held until the journal commits the group each waits for, in order.
+    private var held = CircularBuffer<(group: UInt64, action: BrokerAction)>()
+    /// How many held actions each connection has: while it has any, what follows waits too.
+    private var heldPerConnection: [ConnectionID: Int] = [:]
 
     /// Another loop, as the driver sees it.
     private struct Remote {
@@ -53,6 +59,36 @@ final class BrokerDriver {
     /// The ports of the other loops, index 1 on, with the credit of what is delivered to each.
     func attach(remote ports: [(NIOLoopBound<LoopPort>, HandoffCredit)]) {
         remotes = [Remote()] + ports.map { Remote(port: $0, credit: $1) }
+    }
+
+    /// Starts the core with what the state store held, and commits through `journal` from
+    /// now on (nil: nothing is durable).
+    func start(restoring state: RestoredState, journal: StateJournal?) {
+        self.journal = journal
+        let driver = NIOLoopBound(self, eventLoop: eventLoop)
+        journal?.onCommit = { driver.value.committed(upTo: $0) }
+        broker.start(restoring: state, now: eventLoop.now, actions: &actions)
+        perform()
+    }
+
+    /// Completes once every durable change so far is on disk (at shutdown).
+    func settle() -> EventLoopFuture<Void> {
+        journal?.caughtUp() ?? eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// A group is on disk: what waited for it goes out, in order.
+    private func committed(upTo group: UInt64) {
+        while let first = held.first, first.group <= group {
+            _ = held.popFirst()
+            switch first.action {
+            case .send(_, let connection), .sendCommitted(_, let connection), .close(let connection, _):
+                heldPerConnection[connection, default: 1] -= 1
+                if heldPerConnection[connection] == 0 { heldPerConnection[connection] = nil }
+            default: break
+            }
+            carryOut(first.action)
+        }
+        flush()
     }
 
     /// Swaps the authorization policy for every session at once (start-up, a reload).
@@ -142,6 +178,7 @@ final class BrokerDriver {
     /// Flushes every connection of this loop written to since the last call, and sends each
     /// other loop what is waiting for it.
     func flush() {
+        journal?.commit()
         local?.flush()
         for index in remotes.indices.dropFirst() where !remotes[index].outbox.isEmpty {
             let (outputs, bytes) = (remotes[index].outbox, remotes[index].outboxBytes)
@@ -185,27 +222,55 @@ final class BrokerDriver {
             let action = actions.all[index]
             index += 1
             switch action {
-            case .send(let packet, let connection):
-                if connection.loop == 0 {
-                    local?.send(packet, to: connection)
+            case .persist(let change):
+                journal?.append(change)
+            case .sendCommitted(_, let connection):
+                if let journal, !journal.isCaughtUp || heldPerConnection[connection] != nil {
+                    hold(action, for: connection, until: journal.lastGroup)
                 } else {
-                    post(.send(packet, connection), to: connection)
+                    carryOut(action)
                 }
-            case .close(let connection, let reason):
-                if connection.loop == 0 {
-                    // What this batch routed to others goes out first: once this channel
-                    // closes, the end of its read burst (where the batch is flushed) never comes.
-                    flush()
-                    local?.close(connection, reason: reason)
+            case .send(_, let connection), .close(let connection, _):
+                if let journal, heldPerConnection[connection] != nil {
+                    hold(action, for: connection, until: journal.lastGroup)
                 } else {
-                    post(.close(connection, reason), to: connection)
+                    carryOut(action)
                 }
-            case .schedule(let timer, let deadline):
-                let driver = NIOLoopBound(self, eventLoop: eventLoop)
-                eventLoop.scheduleTask(deadline: deadline) { driver.value.timerFired(timer) }
+            case .schedule:
+                carryOut(action)
             }
         }
         actions.removeAll()
+    }
+
+    private func hold(_ action: BrokerAction, for connection: ConnectionID, until group: UInt64) {
+        held.append((group, action))
+        heldPerConnection[connection, default: 0] += 1
+    }
+
+    private func carryOut(_ action: BrokerAction) {
+        switch action {
+        case .send(let packet, let connection), .sendCommitted(let packet, let connection):
+            if connection.loop == 0 {
+                local?.send(packet, to: connection)
+            } else {
+                post(.send(packet, connection), to: connection)
+            }
+        case .close(let connection, let reason):
+            if connection.loop == 0 {
+                // What this batch routed to others goes out first: once this channel
+                // closes, the end of its read burst (where the batch is flushed) never comes.
+                flush()
+                local?.close(connection, reason: reason)
+            } else {
+                post(.close(connection, reason), to: connection)
+            }
+        case .schedule(let timer, let deadline):
+            let driver = NIOLoopBound(self, eventLoop: eventLoop)
+            eventLoop.scheduleTask(deadline: deadline) { driver.value.timerFired(timer) }
+        case .persist:
+            break
+        }
     }
 }
 

@@ -77,6 +77,9 @@ extension BrokerServer {
             driver.value.replaceConfig(mqtt)
         }.wait()
         if newConfig.mqtt != config.mqtt { plan.report.applied.append("mqtt (for new connections)") }
+        // The broker core and its state store keep what they started with.
+        if newConfig.retainer != running.retainer { plan.report.needsRestart.append("retainer") }
+        if newConfig.sessionPersistence != running.sessionPersistence { plan.report.needsRestart.append("session_persistence") }
         // The built_in_database rules the new policy reads refresh; those it replaced stop.
         databaseRules[..<rulesBefore].forEach { $0.stop() }
         databaseRules.removeSubrange(..<rulesBefore)

@@ -41,6 +41,10 @@ public final class BrokerServer: @unchecked Sendable {
     let pskResolver: (any PSKResolver)?
     let paths: PathResolver
     private let userDatabase: String
+    /// The broker state store's file, opened when sessions or retained messages are durable.
+    private let stateStore: String
+    /// What the broker core started with and keeps until a restart (a reload says so).
+    let running: (retainer: RetainerConfig, sessionPersistence: SessionPersistenceConfig)
     /// Where costly password hashes (bcrypt, pbkdf2) are checked, off the event loop.
     private let threadPool = NIOThreadPool(numberOfThreads: 1)
     private var authentication = AuthenticationService.empty
@@ -55,8 +59,8 @@ public final class BrokerServer: @unchecked Sendable {
     /// `routingLoopAlone`, on all of them but the broker's (an alternative for benchmarks).
     public init(
         config: BrokerConfig, material: [String: ListenerMaterial], logger: Logger, pskResolver: (any PSKResolver)? = nil,
-        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db", threads: Int = 1,
-        routingLoopAlone: Bool = false
+        paths: PathResolver = PathResolver(), userDatabase: String = "data/users.db", stateStore: String = "data/broker.db",
+        threads: Int = 1, routingLoopAlone: Bool = false
     ) {
         self.routingLoopAlone = routingLoopAlone
         self.userDatabase = userDatabase
@@ -66,13 +70,42 @@ public final class BrokerServer: @unchecked Sendable {
         self.logger = logger
         self.pskResolver = pskResolver
         self.paths = paths
-        let mqtt = config.mqtt
-        let forceShutdown = config.forceShutdown
+        self.stateStore = stateStore
+        running = (config.retainer, config.sessionPersistence)
+        let (mqtt, forceShutdown, retainer) = (config.mqtt, config.forceShutdown, config.retainer)
+        let persistence = config.sessionPersistence.enable
         HeapTrimmer.fixTrimThreshold()
         loops = BrokerLoops(
             threads: min(max(1, threads), Self.maximumThreads), routingAlone: routingLoopAlone,
-            broker: { Broker(config: mqtt, forceShutdown: forceShutdown, logger: logger) }, config: mqtt,
-            logger: logger)
+            broker: {
+                Broker(config: mqtt, forceShutdown: forceShutdown, retainer: retainer, sessionPersistence: persistence, logger: logger)
+            }, config: mqtt, logger: logger)
+    }
+
+    /// Opens the state store when anything is durable (`session_persistence`, or
+    /// `retainer.backend.storage_type = disc`), and starts the broker core with what it held.
+    private func startDurability() throws {
+        let durable = config.sessionPersistence.enable || config.retainer.storageType == .disc
+        let restoreRetained = config.retainer.storageType == .disc
+        let (path, logger) = (stateStore, self.logger)
+        let restored = try driver.eventLoop.submit { [driver] () throws -> (sessions: Int, retained: Int)? in
+            guard durable else {
+                driver.value.start(restoring: RestoredState(), journal: nil)
+                return nil
+            }
+            let store = try BrokerStateStore.open(path: path)
+            let clock = WallClock.now()
+            let (sessions, retained) = try store.load(now: clock.milliseconds)
+            let state = try RestoredState(sessions: sessions, retained: restoreRetained ? retained : [], clock: clock)
+            let journal = StateJournal(store: store, eventLoop: driver.value.eventLoop, logger: logger)
+            driver.value.start(restoring: state, journal: journal)
+            return (state.sessions.count, state.retained.count)
+        }.wait()
+        if let restored {
+            logger.notice(
+                "Broker state store \(path): \(restored.sessions) durable session\(restored.sessions == 1 ? "" : "s") and \(restored.retained) retained message\(restored.retained == 1 ? "" : "s") restored."
+            )
+        }
     }
 
     /// The most event loops a server runs (a ConnectionID names its loop in one byte).
@@ -105,6 +138,11 @@ public final class BrokerServer: @unchecked Sendable {
                 logger: logger)
         } catch {
             throw AuthenticationStartError(description: "authentication cannot start: \(error)")
+        }
+        do {
+            try startDurability()
+        } catch {
+            throw StateStoreStartError(description: "\(error)")
         }
         do {
             let policy = try authorizationPolicy(config.authorization)
@@ -408,6 +446,16 @@ public final class BrokerServer: @unchecked Sendable {
         try pipeline.addHandler(refusal)
     }
 
+    /// Waits, at most `limit`, for every durable change to be on disk.
+    private func settleStateStore(within limit: TimeAmount) {
+        let done = DispatchSemaphore(value: 0)
+        driver.eventLoop.flatSubmit { [driver] in driver.value.settle() }.whenComplete { _ in done.signal() }
+        if done.wait(timeout: .now() + .nanoseconds(Int(limit.nanoseconds))) == .timedOut {
+            logger.error(
+                "stopping without the last changes to the broker state store: not written within \(limit.nanoseconds / 1_000_000_000) s")
+        }
+    }
+
     /// Stops accepting, tells 5.0 clients the server is shutting down (0x8B), closes every
     /// connection, and stops the event loop.
     public func shutdown() {
@@ -427,11 +475,18 @@ public final class BrokerServer: @unchecked Sendable {
         try? loop.submit { [driver] in driver.value.shutdown() }.wait()
         // What the broker handed other loops (DISCONNECTs, closes) is queued there before this.
         _ = try? loops.withEachPort { _ in }.wait()
+        // Their closes, come back, are the sessions' disconnect times: on disk before the end.
+        settleStateStore(within: .seconds(10))
         authentication.shutdown()
         databaseRules.forEach { $0.stop() }
         loops.shutdown()
         try? threadPool.syncShutdownGracefully()
     }
+}
+
+/// The broker state store could not be opened or read (locked, damaged, too new).
+public struct StateStoreStartError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Authentication or authorization could not be set up (the user database, a bootstrap file,

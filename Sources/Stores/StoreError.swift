@@ -14,6 +14,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let database = Code("database")
         /// The store's schema is newer than this emqxctl understands.
         public static let schemaTooNew = Code("schema-too-new")
+        /// Another process holds the store (the broker state store, while a serve runs).
+        public static let locked = Code("locked")
         /// No such identity.
         public static let notFound = Code("not-found")
 

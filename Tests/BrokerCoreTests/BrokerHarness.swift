@@ -14,10 +14,14 @@ struct BrokerHarness {
     private var actions = BrokerActions()
     private var timers: [(timer: BrokerTimer, deadline: NIODeadline)] = []
     private(set) var records: [ConnectionID: Record] = [:]
+    /// Every durable change the core asked for, in order.
+    private(set) var changes: [DurableChange] = []
     private var nextID: UInt64 = 0
 
     struct Record {
         var sent: [MQTTPacket] = []
+        /// Those of `sent` that had to wait for a commit (`sendCommitted`).
+        var committed: [MQTTPacket] = []
         var closedWith: ReasonCode?
         var closed = false
 
@@ -28,12 +32,23 @@ struct BrokerHarness {
 
     init(
         authorization: AuthorizationPolicy? = nil, forceShutdown: ForceShutdownConfig = ForceShutdownConfig(),
-        _ configure: (inout MQTTConfig) -> Void = { _ in }
+        retainer: RetainerConfig = RetainerConfig(), sessionPersistence: Bool = false, _ configure: (inout MQTTConfig) -> Void = { _ in }
     ) {
         var config = MQTTConfig()
         configure(&config)
-        broker = Broker(config: config, forceShutdown: forceShutdown, logger: Logger(label: "test"), authorization: authorization)
+        broker = Broker(
+            config: config, forceShutdown: forceShutdown, retainer: retainer, sessionPersistence: sessionPersistence,
+            logger: Logger(label: "test"), authorization: authorization)
     }
+
+    /// Starts the core with what a state store held.
+    mutating func start(restoring state: RestoredState) {
+        broker.start(restoring: state, now: now, actions: &actions)
+        perform()
+    }
+
+    /// Forgets the changes seen so far.
+    mutating func clearChanges() { changes.removeAll() }
 
     subscript(_ connection: ConnectionID) -> Record { records[connection] ?? Record() }
 
@@ -108,6 +123,13 @@ struct BrokerHarness {
             case .send(let packet, let connection):
                 guard records[connection]?.closed == false else { continue }
                 records[connection]?.sent.append(packet)
+            case .sendCommitted(let packet, let connection):
+                // As if each commit were instant: the order per connection is what counts here.
+                guard records[connection]?.closed == false else { continue }
+                records[connection]?.sent.append(packet)
+                records[connection]?.committed.append(packet)
+            case .persist(let change):
+                changes.append(change)
             case .close(let connection, let reason):
                 guard records[connection]?.closed == false else { continue }
                 records[connection]?.closed = true

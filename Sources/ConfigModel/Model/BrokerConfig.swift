@@ -5,6 +5,9 @@ public struct BrokerConfig: Sendable {
     public var pskAuthentication = PSKAuthenticationConfig()
     public var crlCache = CRLCacheConfig()
     public var forceShutdown = ForceShutdownConfig()
+    public var retainer = RetainerConfig()
+    /// `session_persistence`, or `durable_sessions` (its name since EMQX 5.7).
+    public var sessionPersistence = SessionPersistenceConfig()
     public var mqtt = MQTTConfig()
     public var log = LogConfig()
     /// The admin endpoint: metrics, status and reload (off unless a listener is written).
@@ -79,6 +82,19 @@ extension BrokerConfig {
         if root.value("force_shutdown") != nil {
             var reader = root.object("force_shutdown")
             forceShutdown = ForceShutdownConfig(&reader)
+        }
+        if root.value("retainer") != nil {
+            var reader = root.object("retainer")
+            retainer = RetainerConfig(&reader, context: context)
+        }
+        for key in ["session_persistence", "durable_sessions"] where root.value(key) != nil {
+            if key == "durable_sessions", root.object["session_persistence"] != nil {
+                context.sink.report(
+                    .invalidValue, .warning, root.keyLocation(key), key,
+                    "both session_persistence and durable_sessions are written; durable_sessions (EMQX 5.7's name) is the one applied")
+            }
+            var reader = root.object(key)
+            sessionPersistence = SessionPersistenceConfig(&reader)
         }
         for key in root.object.keys where !root.declared.contains(key) {
             root.declare([key])

@@ -7,6 +7,7 @@ public enum EffectiveConfig {
         var roots: [(String, Node)] = [
             ("listeners", listeners(config)), ("psk_authentication", psk(config.pskAuthentication)),
             ("crl_cache", crlCache(config.crlCache)), ("force_shutdown", forceShutdown(config.forceShutdown)),
+            ("retainer", retainer(config.retainer)),
         ]
         for key in tree.object?.keys ?? [] where !roots.contains(where: { $0.0 == key }) {
             roots.append((key, node(tree.object![key]!, key: key, underAccessControl: accessControlRoots.contains(key))))
@@ -132,6 +133,22 @@ public enum EffectiveConfig {
         .object([
             ("enable", .literal("\(settings.enable)")), ("max_mailbox_size", .literal("\(settings.maxMailboxSize)")),
             ("max_heap_size", .literal(ConfigByteSize.render(settings.maxHeapSize))),
+        ])
+    }
+
+    private static func retainer(_ settings: RetainerConfig) -> Node {
+        .object([
+            ("enable", .literal("\(settings.enable)")), ("msg_expiry_interval", .literal(settings.msgExpiryInterval.description)),
+            ("msg_clear_interval", .literal(settings.msgClearInterval.description)),
+            ("max_payload_size", .literal(ConfigByteSize.render(settings.maxPayloadSize))),
+            ("stop_publish_clear_msg", .literal("\(settings.stopPublishClearMsg)")),
+            (
+                "backend",
+                .object([
+                    ("type", .literal("built_in_database")), ("storage_type", .literal(settings.storageType.rawValue)),
+                    ("max_retained_messages", .literal("\(settings.maxRetainedMessages)")),
+                ])
+            ),
         ])
     }
 

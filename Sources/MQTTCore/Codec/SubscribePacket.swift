@@ -64,12 +64,7 @@ public struct SubscribePacket: Sendable, Hashable {
         if version.hasProperties { properties.write(to: &buffer) }
         for subscription in subscriptions {
             buffer.writeMQTTString(subscription.topicFilter)
-            var options = subscription.qos.rawValue
-            if version.hasProperties {
-                options |=
-                    (subscription.noLocal ? 0x04 : 0) | (subscription.retainAsPublished ? 0x08 : 0) | (subscription.retainHandling << 4)
-            }
-            buffer.writeInteger(options)
+            buffer.writeInteger(version.hasProperties ? subscription.optionsByte : subscription.qos.rawValue)
         }
     }
 }

@@ -81,6 +81,13 @@ public final class SubscriptionTree<Subscriber: Hashable & Sendable> {
         return true
     }
 
+    /// The subscription `subscriber` holds with `filter`, if it holds one.
+    public func entry(of subscriber: Subscriber, _ filter: ParsedFilter) -> Entry? {
+        guard let node = descend(filter.filter, create: false) else { return nil }
+        if let group = filter.shareGroup { return node.groups[group]?.members.first { $0.subscriber == subscriber } }
+        return node.entries[subscriber]
+    }
+
     /// Removes a subscription; true when there was one.
     @discardableResult
     public func unsubscribe(_ subscriber: Subscriber, _ filter: ParsedFilter) -> Bool {

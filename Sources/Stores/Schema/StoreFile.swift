@@ -5,14 +5,17 @@ import Foundation
 /// `serve` keeps reading while a command writes, then migrated to the current schema.
 enum StoreFile {
     /// `hint` says which command creates the store, for the error when it is missing.
-    static func open(path: String, create: Bool, schema: StoreSchema, hint: String) throws -> SQLiteConnection {
+    /// `synchronous` FULL also fsyncs each commit, for a store whose commits were promised.
+    static func open(path: String, create: Bool, schema: StoreSchema, hint: String, synchronous: String = "NORMAL") throws
+        -> SQLiteConnection
+    {
         if !FileManager.default.fileExists(atPath: path) {
             guard create else { throw StoreError(.fileSystem, "no \(schema.name) here; \(hint)", path: path) }
             try createFile(path, schema: schema)
         }
         do {
             let connection = try SQLiteConnection(path: path)
-            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192")
+            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous); PRAGMA cache_size=-8192")
             try schema.migrate(connection, path: path)
             return connection
         } catch let error as SQLiteError {

@@ -36,6 +36,11 @@ extension EmqxCtl {
                 imported into --psk-db at start (a bad line stops start-up), and changes made \
                 with `psk import` or `psk add` while it runs are picked up within a second.
 
+                With session_persistence.enable (or durable_sessions.enable), sessions with an \
+                expiry interval (clean_session = false for 3.1.1) and retained messages with \
+                retainer.backend.storage_type = disc live in --broker-db and come back after a \
+                restart or a crash: a QoS 1 or 2 message is acknowledged once it is on disk.
+
                 EXAMPLES
                   emqxctl serve
                   emqxctl serve --config examples/emqx.conf
@@ -70,6 +75,11 @@ extension EmqxCtl {
 
         @Option(help: ArgumentHelp("The user database of built_in_database authenticators.", valueName: "path"))
         var userDB = "data/users.db"
+
+        @Option(
+            help: ArgumentHelp(
+                "The broker state store: durable sessions (session_persistence) and retained messages on disc.", valueName: "path"))
+        var brokerDB = "data/broker.db"
 
         @Option(help: ArgumentHelp("The admin endpoint's bearer token, created on first start.", valueName: "path"))
         var adminToken = AdminToken.defaultPath
@@ -123,9 +133,14 @@ extension EmqxCtl {
             let psk = try model.pskAuthentication.enable ? Self.openPSK(model.pskAuthentication, db: pskDB, logger: logger) : nil
             let server = BrokerServer(
                 config: model, material: preflight?.material ?? [:], logger: logger, pskResolver: psk, userDatabase: userDB,
-                threads: threads, routingLoopAlone: routingLoopAlone)
+                stateStore: brokerDB, threads: threads, routingLoopAlone: routingLoopAlone)
             do {
                 _ = try server.start()
+            } catch let error as StateStoreStartError {
+                Console.note("Error: \(error)")
+                Console.note("not starting: the broker state store cannot be used (--broker-db)")
+                server.shutdown()
+                throw ExitCode.failure
             } catch {
                 Console.note("Error: \(error)")
                 server.shutdown()
