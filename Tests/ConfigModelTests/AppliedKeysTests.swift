@@ -97,6 +97,13 @@ import Testing
         "dashboard.listeners.https.ssl_options.secure_renegotiate", "dashboard.listeners.https.ssl_options.client_renegotiation",
         "dashboard.listeners.https.ssl_options.reuse_sessions", "dashboard.listeners.https.ssl_options.session_tickets",
         "dashboard.listeners.https.ssl_options.handshake_timeout", "dashboard.listeners.https.ssl_options.dhfile",
+        // RetainerTests (BrokerCoreTests: enable, sizes, count, expiry, the sweep, clearing),
+        // PersistenceServeTests (disc survives a restart and kill -9).
+        "retainer", "retainer.enable", "retainer.msg_expiry_interval", "retainer.msg_clear_interval", "retainer.max_payload_size",
+        "retainer.stop_publish_clear_msg", "retainer.backend", "retainer.backend.type", "retainer.backend.storage_type",
+        "retainer.backend.max_retained_messages",
+        // PersistenceServeTests, DurableSessionTests, BrokerStateStoreTests.
+        "session_persistence", "session_persistence.enable",
     ]
 
     /// Keys the model looks up only to refuse them (an error when written): the OCSP and CRL
@@ -118,6 +125,8 @@ import Testing
         psk_authentication {}
         crl_cache {}
         force_shutdown {}
+        retainer { backend {} }
+        session_persistence {}
         log.console { formatter = json, level = debug }
         log.file.default.enable = false
         dashboard {
@@ -150,7 +159,7 @@ import Testing
         let result = ConfigLoader(environment: [:]).load(text: Self.everything, path: "emqx.conf")
         let modelled: Set<String> = [
             "listeners", "mqtt", "psk_authentication", "crl_cache", "force_shutdown", "authentication", "authorization", "log",
-            "dashboard",
+            "dashboard", "retainer", "session_persistence",
         ]
         var seen: Set<String> = []
         for (path, status) in result.ledger.entries {
