@@ -7,7 +7,7 @@ import Foundation
 /// Not thread-safe: one thread uses it.
 public final class BrokerStateStore {
     public let path: String
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     /// The open file that holds the lock, released when the store is.
     private let lock: Int32
     private let statements: Statements
