@@ -43,6 +43,32 @@ import Testing
         #expect(broker.log.contains("durable sessions") || broker.log.contains("durable session"), "\(broker.log)")
     }
 
+    /// 100 `kill -9`s at random moments under a QoS 1 load (durability_load.py): every
+    /// message the broker acknowledged reaches the durable subscriber; duplicates only as QoS
+    /// 1 allows.
+    @Test func aHundredCrashesUnderLoadLoseNothingAcknowledged() throws {
+        let folder = try TemporaryDirectory()
+        let port = try Loopback.freePort()
+        try folder.write(
+            "emqx.conf",
+            """
+            listeners.tcp.default.bind = "127.0.0.1:\(port)"
+            listeners.ssl.default = marked_for_deletion
+            session_persistence.enable = true
+            """)
+        let outcome = try Subprocess(
+            "python3",
+            [
+                Self.clients.appendingPathComponent("durability_load.py").path, "--port", "\(port)", "--kills", "100", "--cwd",
+                folder.path, "--", Emqxctl.binary, "serve", "--config", "emqx.conf", "--log-level", "warning",
+            ]
+        ).run(timeout: 300)
+        #expect(outcome.status == 0 && outcome.stdout.contains("PASS every acknowledged message was delivered"), "\(outcome)")
+        #expect(outcome.stdout.contains(" lost=0 "), "\(outcome)")
+        let log = (try? String(contentsOfFile: folder.file("broker.log"), encoding: .utf8)) ?? ""
+        #expect(!log.contains("error"), "\(log)")
+    }
+
     /// A store another serve holds, or one that is not a database, stops start-up and says why.
     @Test func aStoreThatCannotBeUsedStopsStartUp() throws {
         let broker = try RestartableBroker(config: Self.config)
