@@ -20,6 +20,11 @@ public struct Preflight: Sendable {
     public var pskStore: String?
     /// The user store `serve` would open, checked when a chain has a built_in_database.
     public var userStore: String?
+    /// The broker state store `serve` would open (`--broker-db`), checked when sessions
+    /// persist or retained messages live on disc.
+    public var stateStore: String?
+    /// Below this much free space where the state store lives, a warning. Default 64 MB.
+    public var minimumFreeSpace: UInt64 = 64 << 20
     /// The open-file limit to check against, instead of this process's (tests).
     public var fileLimitOverride: UInt64?
 
@@ -62,6 +67,7 @@ public struct Preflight: Sendable {
         }
         checkPSK(config, sink: sink)
         checkUserStore(config, sink: sink)
+        checkStateStore(config, sink: sink)
         checkFileLimit(config, sink: sink)
         let dashboard = config.dashboard.https.flatMap { checkDashboard($0, sink: sink) }
         return PreflightReport(diagnostics: sink.diagnostics, material: material, dashboard: dashboard)
@@ -340,6 +346,55 @@ public struct Preflight: Sendable {
                 authenticator?.keyPath ?? "authorization.sources",
                 "the user store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
                 hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
+        }
+    }
+
+    /// The broker state store: a folder serve can create or write, files its owner's alone
+    /// (they hold every queued message), and room to grow.
+    private func checkStateStore(_ config: BrokerConfig, sink: DiagnosticSink) {
+        let retainedOnDisc = config.retainer.storageType == .disc
+        guard let store = stateStore, config.sessionPersistence.enable || retainedOnDisc else { return }
+        let (location, keyPath) =
+            config.sessionPersistence.enable
+            ? (config.sessionPersistence.location, "session_persistence.enable")
+            : (config.retainer.storageTypeLocation, "retainer.backend.storage_type")
+        func report(_ severity: Diagnostic.Severity, _ message: String, hint: String) {
+            sink.report(.stateStore, severity, location, keyPath, message, hint: hint)
+        }
+        let path = paths.absolute(store)
+        let folder = (path as NSString).deletingLastPathComponent
+        // The nearest folder that exists: serve creates the rest (0700).
+        var existing = folder
+        while !FileManager.default.fileExists(atPath: existing), existing != "/" {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder), !isFolder.boolValue {
+            return report(
+                .error, "the broker state store \(store) cannot be made: \(existing) is not a folder", hint: "use --broker-db elsewhere")
+        }
+        if access(existing, W_OK | X_OK) != 0 {
+            let what = existing == folder ? "its folder \(existing)" : "\(existing), where its folder would be made,"
+            return report(
+                .error, "the broker state store \(store) cannot be written: \(what) is not writable by this user",
+                hint: "run serve as the folder's owner, or chown it")
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            guard let mode = Self.mode(of: file), mode & 0o077 != 0 else { continue }
+            report(
+                .error,
+                "the broker state store file \(file) can be read or written by others than its owner (mode \(String(mode & 0o777, radix: 8)))",
+                hint: "chmod 600 \(store) \(store)-wal \(store)-shm (the files that exist)")
+        }
+        var space = statvfs()
+        if statvfs(existing, &space) == 0 {
+            let free = UInt64(space.f_bavail) * UInt64(space.f_frsize)
+            if free < minimumFreeSpace {
+                report(
+                    .warning, "only \(free >> 20) MB free where the broker state store \(store) lives",
+                    hint: "a full disk stops every acknowledgement for durable sessions until there is room; free some, or move --broker-db"
+                )
+            }
         }
     }
 

@@ -56,7 +56,8 @@ struct RetainerConfigTests {
 
     @Test func tuningThatIsNotAppliedSaysSo() throws {
         let result = load(
-            "retainer { deliver_rate = \"1000/s\", backend.index_specs = [[1, 2]] }\nsession_persistence { enable = true, batch_size = 100 }\n")
+            "retainer { deliver_rate = \"1000/s\", backend.index_specs = [[1, 2]] }\nsession_persistence { enable = true, batch_size = 100 }\n"
+        )
         for path in ["retainer.deliver_rate", "retainer.backend.index_specs", "session_persistence.batch_size"] {
             let note = try #require(result.diagnostics.first { $0.keyPath == path }, "\(path)")
             #expect(note.code == .noEffect && note.severity == .note, "\(note)")

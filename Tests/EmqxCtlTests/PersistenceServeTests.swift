@@ -22,8 +22,10 @@ import Testing
         let state = broker.folder.file("state.json")
         var client = Subprocess(
             "python3",
-            [Self.clients.appendingPathComponent("persistence.py").path, "before", "--port", "\(broker.port)", "--version", "\(version)",
-             "--state", state])
+            [
+                Self.clients.appendingPathComponent("persistence.py").path, "before", "--port", "\(broker.port)", "--version", "\(version)",
+                "--state", state,
+            ])
         client.keepsStandardInputOpen = true
         let before = try client.start()
         let deadline = Date().addingTimeInterval(30)
@@ -36,8 +38,10 @@ import Testing
         try broker.start()
         let after = try Subprocess(
             "python3",
-            [Self.clients.appendingPathComponent("persistence.py").path, "after", "--port", "\(broker.port)", "--version", "\(version)",
-             "--state", state]
+            [
+                Self.clients.appendingPathComponent("persistence.py").path, "after", "--port", "\(broker.port)", "--version", "\(version)",
+                "--state", state,
+            ]
         ).run(timeout: 60)
         #expect(after.status == 0 && !after.stdout.contains("FAIL"), "\(after)\n--- broker\n\(broker.log)")
         #expect(broker.log.contains("durable sessions") || broker.log.contains("durable session"), "\(broker.log)")
@@ -80,7 +84,9 @@ import Testing
         broker.stop(SIGTERM)
 
         try broker.folder.write("data/broker.db", String(repeating: "damaged ", count: 1000))
-        for sidecar in ["data/broker.db-wal", "data/broker.db-shm"] { try? FileManager.default.removeItem(atPath: broker.folder.file(sidecar)) }
+        for sidecar in ["data/broker.db-wal", "data/broker.db-shm"] {
+            try? FileManager.default.removeItem(atPath: broker.folder.file(sidecar))
+        }
         let damaged = try Emqxctl.run(["serve", "--config", "emqx.conf"], in: broker.folder.path, timeout: 20)
         #expect(damaged.status == 1, "\(damaged)")
         #expect(damaged.stderr.contains("file is not a database") && damaged.stderr.contains("not starting"), "\(damaged)")
@@ -103,8 +109,10 @@ final class RestartableBroker {
     var log: String { (logs + [process?.stderr ?? ""]).joined(separator: "\n--- restart\n") }
 
     func start() throws {
-        let process = try Subprocess(Emqxctl.binary, ["serve", "--config", "emqx.conf", "--log-level", "info"], workingDirectory: folder.path)
-            .start()
+        let process = try Subprocess(
+            Emqxctl.binary, ["serve", "--config", "emqx.conf", "--log-level", "info"], workingDirectory: folder.path
+        )
+        .start()
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline {

@@ -113,4 +113,7 @@ extension Diagnostic.Code {
     public static let ocspIssuerMismatch: Self = "ocsp-issuer-mismatch"
     /// `dhfile` holds a DH group smaller than 2048 bits.
     public static let dhParametersWeak: Self = "dh-parameters-weak"
+    /// The broker state store's folder cannot be written, its files are open to others, or
+    /// its file system is nearly full.
+    public static let stateStore: Self = "state-store"
 }

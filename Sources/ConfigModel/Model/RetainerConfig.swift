@@ -22,6 +22,8 @@ public struct RetainerConfig: Sendable, Hashable {
     public var stopPublishClearMsg = false
     /// `backend.storage_type`; default ram.
     public var storageType = StorageType.ram
+    /// Where `storage_type` was written.
+    public var storageTypeLocation: SourceLocation?
     /// `backend.max_retained_messages`; default 0 (no limit). At the limit, a message for a
     /// topic with none retained is not retained; one that replaces another still is.
     public var maxRetainedMessages = 0
@@ -38,6 +40,7 @@ public struct RetainerConfig: Sendable, Hashable {
             var backend = reader.object("backend")
             _ = backend.choice("type", default: BackendType.builtInDatabase)
             storageType = backend.choice("storage_type", default: StorageType.ram)
+            storageTypeLocation = backend.object["storage_type"]?.location
             maxRetainedMessages = backend.integer("max_retained_messages", default: 0, range: 0...Int(Int32.max))
             backend.notApplied(["index_specs"], why: "emqxctl matches retained topics without index specifications")
             backend.finish()
@@ -66,10 +69,13 @@ public struct RetainerConfig: Sendable, Hashable {
 public struct SessionPersistenceConfig: Sendable, Hashable {
     /// Default false.
     public var enable = false
+    /// Where the block was written.
+    public var location: SourceLocation?
 
     public init() {}
 
     init(_ reader: inout ObjectReader) {
+        location = reader.location
         enable = reader.bool("enable", default: false)
         reader.notApplied(
             [

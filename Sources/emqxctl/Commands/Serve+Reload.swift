@@ -138,6 +138,7 @@ extension EmqxCtl.Serve {
         var checks = Preflight(environment: environment)
         checks.pskStore = pskDB
         checks.userStore = userDB
+        checks.stateStore = brokerDB
         return checks
     }
 

@@ -58,6 +58,12 @@ extension EmqxCtl.Config {
         @Option(help: ArgumentHelp("The user store serve would open (its mode is checked with a built_in_database).", valueName: "path"))
         var userDB = "data/users.db"
 
+        @Option(
+            help: ArgumentHelp(
+                "The broker state store serve would open (its folder, mode and free space are checked when anything is durable).",
+                valueName: "path"))
+        var brokerDB = "data/broker.db"
+
         func run() throws {
             let loaded = ConfigLoader(environment: options.environment).load(path: options.file)
             var diagnostics = loaded.diagnostics
@@ -65,6 +71,7 @@ extension EmqxCtl.Config {
                 var checks = Preflight(environment: options.environment)
                 checks.pskStore = pskDB
                 checks.userStore = userDB
+                checks.stateStore = brokerDB
                 let preflight = checks.check(config)
                 diagnostics += preflight.diagnostics
                 diagnostics += InitFileCheck.run(config)
