@@ -48,6 +48,10 @@ final class BenchClientHandler: ChannelInboundHandler {
             protocolVersion: state.options.version, clientIdentifier: "bench-\(mode)-\(getpid())-\(index)", keepAlive: 300)
         connect.username = state.options.username
         connect.password = state.options.password
+        if let expiry = state.options.sessionExpiry {
+            connect.cleanStart = false
+            if state.options.version.hasProperties { connect.properties.sessionExpiryInterval = expiry }
+        }
         send(.connect(connect))
         context.flush()
         // Every client ends by the deadline (plus a grace second), whatever the broker does.

@@ -38,6 +38,9 @@ public struct BenchOptions: Sendable {
     /// Sent in every CONNECT, for brokers that authenticate.
     public var username: String?
     public var password: [UInt8]?
+    /// A session that outlives its connection: clean start off and, for 5.0, this Session
+    /// Expiry Interval (a durable session where the broker persists them). nil: clean.
+    public var sessionExpiry: UInt32?
 
     public init(mode: Mode) { self.mode = mode }
 }

@@ -113,7 +113,7 @@ final class StateJournal {
         /// On the pool's thread only.
         func apply(_ changes: [DurableChange]) throws {
             let clock = WallClock.now()
-            try store.apply(changes.map { StoredChange($0, clock: clock) })
+            try store.apply(DurableChange.coalesced(changes).map { StoredChange($0, clock: clock) })
         }
     }
 }

@@ -64,6 +64,11 @@ struct BenchCommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The environment variable that holds the password every CONNECT carries.", valueName: "name"))
     var passwordEnv: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Sessions that outlive their connections: clean start off, and this Session Expiry Interval (5.0).", valueName: "seconds"))
+    var sessionExpiry: UInt32?
+
     func validate() throws {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be between 1 and 3600 seconds") }
         guard mqttVersion == 3 || mqttVersion == 5 else { throw ValidationError("--mqtt-version is 3 or 5") }
@@ -78,6 +83,7 @@ struct BenchCommonOptions: ParsableArguments {
         options.tls = try tls.options(host: host)
         options.websocketPath = ws ? wsPath : nil
         options.username = username
+        options.sessionExpiry = sessionExpiry
         if let passwordEnv {
             guard let password = ProcessInfo.processInfo.environment[passwordEnv] else {
                 throw ValidationError("--password-env \(passwordEnv): no such environment variable")
