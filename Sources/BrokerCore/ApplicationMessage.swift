@@ -10,7 +10,14 @@ public struct ApplicationMessage: Sendable {
     public var retain: Bool
     /// The properties passed through to subscribers (5.0): payload format, content type,
     /// response topic, correlation data, user properties. Message expiry is kept separately.
-    public var properties: MQTTProperties
+    ///
+    /// Kept in a box, nil when there are none (most messages): inline they would make every
+    /// message, retained or queued, and every copy made while routing, 200 bytes larger.
+    public var properties: MQTTProperties {
+        get { box?.properties ?? MQTTProperties() }
+        set { box = newValue.isEmpty ? nil : PropertiesBox(newValue) }
+    }
+    private var box: PropertiesBox?
     /// The client that published it, for No Local and ignore_loop_deliver.
     public var publisher: String?
     /// When it expires (5.0 Message Expiry Interval), in uptime nanoseconds.
@@ -24,7 +31,7 @@ public struct ApplicationMessage: Sendable {
         self.payload = payload
         self.qos = qos
         self.retain = retain
-        self.properties = properties
+        self.box = properties.isEmpty ? nil : PropertiesBox(properties)
         self.publisher = publisher
         self.expiresAt = expiresAt
     }
@@ -42,4 +49,11 @@ public struct ApplicationMessage: Sendable {
         }
         return properties
     }
+}
+
+/// A message's properties, shared by its copies and never changed in place.
+private final class PropertiesBox: Sendable {
+    let properties: MQTTProperties
+
+    init(_ properties: MQTTProperties) { self.properties = properties }
 }
