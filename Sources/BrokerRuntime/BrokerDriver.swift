@@ -71,9 +71,11 @@ final class BrokerDriver {
         perform()
     }
 
-    /// Completes once every durable change so far is on disk (at shutdown).
-    func settle() -> EventLoopFuture<Void> {
-        journal?.caughtUp() ?? eventLoop.makeSucceededVoidFuture()
+    /// Completes once every durable change so far is on disk (at shutdown), with how many
+    /// changes were written in how many groups since start.
+    func settle() -> EventLoopFuture<(changes: Int, groups: Int)?> {
+        guard let journal else { return eventLoop.makeSucceededFuture(nil) }
+        return journal.caughtUp().map { (journal.changesCommitted, journal.groupsCommitted) }
     }
 
     /// A group is on disk: what waited for it goes out, in order.

@@ -451,7 +451,13 @@ public final class BrokerServer: @unchecked Sendable {
     /// Waits, at most `limit`, for every durable change to be on disk.
     private func settleStateStore(within limit: TimeAmount) {
         let done = DispatchSemaphore(value: 0)
-        driver.eventLoop.flatSubmit { [driver] in driver.value.settle() }.whenComplete { _ in done.signal() }
+        let logger = self.logger
+        driver.eventLoop.flatSubmit { [driver] in driver.value.settle() }.whenComplete { result in
+            if case .success(let written?) = result {
+                logger.info("broker state store: \(written.changes) changes written in \(written.groups) groups since start")
+            }
+            done.signal()
+        }
         if done.wait(timeout: .now() + .nanoseconds(Int(limit.nanoseconds))) == .timedOut {
             logger.error(
                 "stopping without the last changes to the broker state store: not written within \(limit.nanoseconds / 1_000_000_000) s")
