@@ -75,7 +75,8 @@ final class BrokerDriver {
     /// changes were written in how many groups since start.
     func settle() -> EventLoopFuture<(changes: Int, groups: Int)?> {
         guard let journal else { return eventLoop.makeSucceededFuture(nil) }
-        return journal.caughtUp().map { (journal.changesCommitted, journal.groupsCommitted) }
+        let bound = NIOLoopBound(journal, eventLoop: eventLoop)
+        return journal.caughtUp().map { (bound.value.changesCommitted, bound.value.groupsCommitted) }
     }
 
     /// A group is on disk: what waited for it goes out, in order.

@@ -22,11 +22,15 @@ import Testing
 
     let folder: TemporaryDirectory
 
-    init() throws {
-        folder = try TemporaryDirectory()
+    init() throws { folder = try Self.workspace() }
+
+    /// A folder with a development PKI in `pki/` and `config` as `emqx.conf`.
+    static func workspace() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
         let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("pki")])
         guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
-        _ = try folder.write("emqx.conf", Self.config)
+        _ = try folder.write("emqx.conf", config)
+        return folder
     }
 
     func bench(_ arguments: [String], config: String = "emqx.conf") throws -> Subprocess.Outcome {
@@ -92,12 +96,7 @@ import Testing
 @Suite struct BenchFloorTests {
     let folder: TemporaryDirectory
 
-    init() throws {
-        folder = try TemporaryDirectory()
-        let generated = try Emqxctl.run(["cert", "gen", "--out", folder.file("pki")])
-        guard generated.status == 0 else { throw ServeHarness.HarnessFailure(description: "\(generated)") }
-        _ = try folder.write("emqx.conf", BenchHandshakeTests.config)
-    }
+    init() throws { folder = try BenchHandshakeTests.workspace() }
 
     /// Starts the floor and waits for the port it bound.
     func startFloor(_ arguments: [String] = []) throws -> (Subprocess.Running, Int) {
