@@ -101,8 +101,6 @@ public final class BrokerServer: @unchecked Sendable {
             driver.value.start(restoring: state, journal: journal)
             return (state.sessions.count, state.retained.count)
         }.wait()
-        // The rows as read, and their conversions, are garbage now.
-        HeapTrimmer.trimNow()
         if let restored {
             logger.notice(
                 "Broker state store \(path): \(restored.sessions) durable session\(restored.sessions == 1 ? "" : "s") and \(restored.retained) retained message\(restored.retained == 1 ? "" : "s") restored."

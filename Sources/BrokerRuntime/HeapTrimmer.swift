@@ -61,11 +61,6 @@ extension HeapTrimmer {
     static func fixTrimThreshold() {
         _ = mallocOption?(-1, 128 << 10)  // M_TRIM_THRESHOLD
     }
-
-    /// Gives back what a one-off burst freed at once (the rows read at start-up, say).
-    static func trimNow() {
-        _ = mallocTrim?(0)
-    }
 }
 
 /// glibc's `mallopt`, looked up as `malloc_trim` is.
