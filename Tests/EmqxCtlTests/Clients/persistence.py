@@ -4,7 +4,8 @@
       Makes durable sessions and leaves them with work pending: a paho subscriber that went
       away with messages queued for it (QoS 1 and 2, each acknowledged to its publisher), a
       retained message, a raw subscriber stopped after PUBREL (before PUBCOMP), and a raw
-      publisher stopped after PUBREC (before PUBREL). Prints READY and keeps its raw
+      publisher stopped after PUBREC (before PUBREL); a retained message cleared, and (5.0)
+      one that expires in a second. Prints READY and keeps its raw
       connections open until stdin closes, so the broker stops with them connected.
   persistence.py after --port P --version 4|5 --state FILE
       After the restart: each session is present, every acknowledged message arrives (QoS 2
@@ -14,9 +15,10 @@
 import argparse
 import json
 import sys
+import time
 
 from checks import RESULTS, check
-from paho_client import V3, V5, Client, session_expiry
+from paho_client import V3, V5, Client, PacketTypes, Properties, session_expiry
 import raw_mqtt
 from raw_mqtt import PUBCOMP, PUBLISH, PUBREC, PUBREL
 
@@ -57,8 +59,16 @@ def before():
     @check("a retained message and ten commands are acknowledged")
     def _():
         infos = [publisher.publish(f"state/{tag}", b"on", qos=1, retain=True)]
+        # One retained and then cleared (empty payload); for 5.0 one that expires in a second.
+        infos.append(publisher.publish(f"state/{tag}/cleared", b"soon gone", qos=1, retain=True))
+        infos.append(publisher.publish(f"state/{tag}/cleared", b"", qos=1, retain=True))
+        if version == V5:
+            properties = Properties(PacketTypes.PUBLISH)
+            properties.MessageExpiryInterval = 1
+            infos.append(publisher.publish(f"state/{tag}/expiring", b"stale", qos=1, retain=True, properties=properties))
         for name in COMMANDS:
             infos.append(publisher.publish(f"cmd/{tag}/{name}", name.encode(), qos=int(name[1])))
+        state["published_at"] = time.time()
         unacked = [info.mid for info in infos if not info.is_published()]
         return f"not acknowledged: {unacked}" if unacked else None
 
@@ -88,7 +98,7 @@ def before():
 
     publisher.close()
     with open(options.state, "w") as file:
-        json.dump({"released": state.get("released")}, file)
+        json.dump({"released": state.get("released"), "published_at": state.get("published_at", 0)}, file)
     print("READY", flush=True)
     sys.stdin.read()  # the test closes stdin once the broker is stopped
 
@@ -135,12 +145,13 @@ def after():
         receiver.ack(PUBCOMP, packet_id)
         return None
 
-    @check("the retained message is back")
+    @check("the retained message is back; the cleared one and the expired one are not")
     def _():
+        time.sleep(max(0.0, state["published_at"] + 1.2 - time.time()))  # the 5.0 one has expired
         watcher = Client(version, client_id=f"watch-{tag}")
-        watcher.subscribe(f"state/{tag}", qos=1)
-        message = watcher.receive(timeout=5)
-        return None if (message.payload, message.retain) == (b"on", True) else f"got {message.payload!r} retain={message.retain}"
+        watcher.subscribe(f"state/{tag}/#", qos=1)
+        got = sorted((message.topic, message.payload, message.retain) for message in watcher.received(3, timeout=2))
+        return None if got == [(f"state/{tag}", b"on", True)] else f"got {got}"
 
     subscriber.close()
 
