@@ -4,6 +4,7 @@
 # generator on core 1).
 #
 #   Benchmarks/persistence.sh [seconds-per-case] [kills]      (defaults 5 and 100)
+#   ONLY=commit_floor | messages | restart | crashes   one part (after the commit floor)
 #
 # 1. QoS 1, 4->4, 64 B, into durable subscribers (clean start off, expiry 3600): emqxctl with
 #    session_persistence off (sessions in memory), on (every message acknowledged only once
