@@ -19,6 +19,8 @@ extension Broker {
         session.expiryInterval = stored.expiryInterval
         session.isDurable = true
         sessions[stored.clientID] = session
+        // Filters were checked as the store was read (`RestoredState`): one that does not parse
+        // stops start-up there.
         for (subscription, identifier) in stored.subscriptions {
             guard let parsed = try? SubscriptionTree<String>.ParsedFilter(subscription.topicFilter) else { continue }
             _ = subscriptions.subscribe(stored.clientID, parsed, options: subscription, identifier: identifier)

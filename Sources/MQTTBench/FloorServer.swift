@@ -27,8 +27,9 @@ public struct FloorServer {
         }
     }
 
-    /// Binds and serves until the process ends; `ready` is called once bound.
-    public func run(host: String, port: Int, ready: (Int) -> Void) throws -> Never {
+    /// Binds and serves until the listener closes (the process is interrupted, as a rule);
+    /// `ready` is called once bound.
+    public func run(host: String, port: Int, ready: (Int) -> Void) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (tls, timeout) = (tls, handshakeTimeout)
         let channel = try ServerBootstrap(group: group)
@@ -47,7 +48,7 @@ public struct FloorServer {
             .bind(host: host, port: port).wait()
         ready(channel.localAddress?.port ?? port)
         try channel.closeFuture.wait()
-        fatalError("the floor server's listener closed")
+        try group.syncShutdownGracefully()
     }
 }
 

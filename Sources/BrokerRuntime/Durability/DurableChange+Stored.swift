@@ -81,7 +81,8 @@ extension RestoredState {
                 clientID: stored.clientID, protocolVersion: version, expiryInterval: stored.expiryInterval, expiresIn: expiresIn)
             do {
                 session.subscriptions = try stored.subscriptions.map {
-                    (try SubscribePacket.Subscription(topicFilter: $0.filter, optionsByte: $0.options), identifier: $0.identifier)
+                    _ = try SubscriptionTree<String>.ParsedFilter($0.filter)
+                    return (try SubscribePacket.Subscription(topicFilter: $0.filter, optionsByte: $0.options), identifier: $0.identifier)
                 }
                 session.messages = try stored.messages.map {
                     RestoredSession.Message(

@@ -11,8 +11,7 @@ import Stores
 /// carries many messages. Confined to the broker's loop, except the store, which only the
 /// journal's thread touches.
 final class StateJournal {
-    /// The groups are numbered from 1; `committed` is the last one on disk.
-    private(set) var committed: UInt64 = 0
+    /// The groups are numbered from 1, in the order they are written.
     private var pending: [DurableChange] = []
     /// The group being written, if one is.
     private var writing: UInt64?
@@ -75,7 +74,6 @@ final class StateJournal {
             switch result {
             case .success:
                 journal.writing = nil
-                journal.committed = group
                 journal.changesCommitted += changes.count
                 journal.groupsCommitted += 1
                 journal.onCommit(group)

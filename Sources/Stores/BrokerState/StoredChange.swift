@@ -60,6 +60,19 @@ public struct StoredSession: Sendable, Equatable {
         public var filter: String
         public var options: UInt8
         public var identifier: Int?
+
+        public init(filter: String, options: UInt8, identifier: Int?) {
+            self.filter = filter
+            self.options = options
+            self.identifier = identifier
+        }
+    }
+
+    public init(clientID: String, protocolLevel: UInt8, expiryInterval: UInt32, disconnectedAt: Int64) {
+        self.clientID = clientID
+        self.protocolLevel = protocolLevel
+        self.expiryInterval = expiryInterval
+        self.disconnectedAt = disconnectedAt
     }
 
     public struct Message: Sendable, Equatable {
